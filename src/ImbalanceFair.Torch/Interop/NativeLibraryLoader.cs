@@ -1,0 +1,60 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace ImbalanceFair.Torch.Interop;
+
+/// <summary>
+/// Finds the shim: <c>IMBFAIR_SHIM</c> (a path to a libimbfair_torch.so built against another
+/// libtorch, e.g. a CUDA one) wins; otherwise the copy beside this assembly.
+/// </summary>
+internal static class NativeLibraryLoader
+{
+    internal const string ShimName = "imbfair_torch";
+    private static int s_registered;
+
+    internal static void EnsureRegistered()
+    {
+        if (Interlocked.Exchange(ref s_registered, 1) == 1)
+        {
+            return;
+        }
+
+        NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != ShimName)
+        {
+            return IntPtr.Zero;
+        }
+
+        var explicitPath = Environment.GetEnvironmentVariable("IMBFAIR_SHIM");
+        if (!string.IsNullOrEmpty(explicitPath))
+        {
+            if (!File.Exists(explicitPath))
+            {
+                throw new DllNotFoundException($"IMBFAIR_SHIM points to '{explicitPath}', which does not exist.");
+            }
+
+            return NativeLibrary.Load(explicitPath);
+        }
+
+        var beside = Path.Combine(AppContext.BaseDirectory, "lib" + ShimName + ".so");
+        if (File.Exists(beside))
+        {
+            return NativeLibrary.Load(beside);
+        }
+
+        var besideAssembly = Path.Combine(Path.GetDirectoryName(assembly.Location) ?? ".", "lib" + ShimName + ".so");
+        if (File.Exists(besideAssembly))
+        {
+            return NativeLibrary.Load(besideAssembly);
+        }
+
+        throw new DllNotFoundException(
+            $"The imbfair libtorch shim (lib{ShimName}.so) was not found beside {AppContext.BaseDirectory}. " +
+            "Build the solution (dotnet build compiles it with CMake; scripts/bootstrap installs libtorch), " +
+            "or set IMBFAIR_SHIM to a shim built for your libtorch.");
+    }
+}
