@@ -17,6 +17,7 @@ internal static class CliApp
             option.Action = new VersionAction();
         }
 
+        root.Subcommands.Add(Datasets.DatasetsCommand.Create());
         return root;
     }
 

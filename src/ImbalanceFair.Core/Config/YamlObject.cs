@@ -149,6 +149,18 @@ public sealed class YamlObject
     /// <summary>The raw node, for values that may take several shapes (a number or a mapping, say).</summary>
     public YamlNode? GetNode(string key) => Get(key);
 
+    /// <summary>Declares the valid keys up front, so a misspelt key is reported before a "missing" one.</summary>
+    public YamlObject Allow(params string[] keys)
+    {
+        foreach (var k in keys)
+        {
+            _known.Add(k);
+        }
+
+        RejectUnknownKeys();
+        return this;
+    }
+
     /// <summary>Throws for every key of this mapping that no getter asked for, naming the nearest valid key.</summary>
     public void RejectUnknownKeys()
     {
@@ -162,6 +174,20 @@ public sealed class YamlObject
             }
         }
     }
+
+    /// <summary>A deterministic text of this mapping (keys sorted, flow style), for content keys and hashes.</summary>
+    public string Canonical() => CanonicalText(_node);
+
+    private static string CanonicalText(YamlNode node) => node switch
+    {
+        YamlMappingNode m => "{" + string.Join(",", m.Children
+            .Select(kv => (key: (kv.Key as YamlScalarNode)?.Value ?? string.Empty, value: kv.Value))
+            .OrderBy(kv => kv.key, StringComparer.Ordinal)
+            .Select(kv => $"{System.Text.Json.JsonSerializer.Serialize(kv.key)}:{CanonicalText(kv.value)}")) + "}",
+        YamlSequenceNode seq => "[" + string.Join(",", seq.Children.Select(CanonicalText)) + "]",
+        YamlScalarNode s => System.Text.Json.JsonSerializer.Serialize(s.Value),
+        _ => "null",
+    };
 
     public ConfigException Error(string key, string problem) => new($"{Where(key)}: {Dotted(key)}: {problem}");
 

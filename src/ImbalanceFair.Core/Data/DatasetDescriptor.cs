@@ -52,7 +52,8 @@ public sealed class DatasetDescriptor
 
     public static DatasetDescriptor Load(string file)
     {
-        var y = YamlObject.Load(file);
+        var y = YamlObject.Load(file).Allow("name", "format", "description", "obtain", "source", "channels", "image_size",
+            "normalize", "classes", "num_classes", "prompts", "attribute_values");
         var name = y.RequireString("name");
         var format = y.RequireString("format");
         if (!DatasetFormats.Names.Contains(format))

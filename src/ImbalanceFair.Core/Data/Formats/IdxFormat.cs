@@ -15,13 +15,11 @@ internal sealed class IdxFormat : IDatasetFormat
 
     public void Validate(DatasetDescriptor descriptor)
     {
+        descriptor.Source.Allow(Keys);
         foreach (var key in Keys.Skip(1))
         {
             descriptor.Source.RequireString(key);
         }
-
-        descriptor.Source.GetString("dir");
-        descriptor.Source.RejectUnknownKeys();
     }
 
     public IReadOnlyList<string> SourceFiles(DatasetDescriptor descriptor)
