@@ -2,6 +2,8 @@
 // UnaryOp/BinaryOp mirror these tables), so adding one is one line here and one there.
 #include "imbf.h"
 
+#include <ATen/ScalarOps.h>
+
 using namespace imbf;
 
 namespace {
@@ -146,9 +148,10 @@ IMBF_EXPORT THandle imbf_binary(int32_t op, THandle a, THandle b) {
 IMBF_EXPORT THandle imbf_binary_scalar(int32_t op, THandle a, double b) {
   return guard_t([&] { return binary_scalar(op, *a, b); });
 }
-// scalar OP tensor, for the reflected forms (2 - x, 1 / x, 2 ** x).
+// scalar OP tensor, for the reflected forms (2 - x, 1 / x, 2 ** x). The scalar is a wrapped number, as a
+// Python float is, so it promotes like tensor OP scalar does instead of being cast to b's dtype (2.5 - int).
 IMBF_EXPORT THandle imbf_scalar_binary(int32_t op, double a, THandle b) {
-  return guard_t([&] { return binary(op, at::scalar_tensor(a, b->options()), *b); });
+  return guard_t([&] { return binary(op, at::native::wrapped_scalar_tensor(a, b->device()), *b); });
 }
 IMBF_EXPORT int32_t imbf_binary_(int32_t op, THandle a, THandle b) {
   return guard([&] { binary_(op, *a, *b); });
