@@ -50,12 +50,13 @@ public sealed class DisposeScope : IDisposable
             return;
         }
 
-        _disposed = true;
+        // Checked before anything changes, so a wrongly ordered Dispose leaves every scope usable.
         if (t_current != this)
         {
             throw new InvalidOperationException("DisposeScopes must be disposed in reverse order of creation, on the thread that created them.");
         }
 
+        _disposed = true;
         t_current = _outer;
         foreach (var t in _owned)
         {

@@ -206,4 +206,23 @@ public class ScopeTests
         AssertBackTo(baseline);
         Assert.Equal(4, outer.Count);
     }
+
+    [Fact]
+    public void Disposing_an_outer_scope_first_throws_and_leaves_both_scopes_usable()
+    {
+        var outer = torch.NewDisposeScope();
+        var inner = torch.NewDisposeScope();
+        using var a = torch.ones([2]);
+
+        Assert.Throws<InvalidOperationException>(() => outer.Dispose());
+
+        var b = torch.ones([2]);
+        Assert.Equal(2, inner.Count);
+        inner.Dispose();
+        Assert.True(b.IsDisposed);
+        outer.Dispose();
+        var c = torch.ones([1]);
+        Assert.Equal(0, outer.Count);
+        c.Dispose();
+    }
 }
