@@ -1,0 +1,125 @@
+using ImbalanceFair.Core.Models;
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Core.Training;
+
+/// <summary>
+/// CLIP as a classifier over the dataset's classes: image embeddings against class-prompt embeddings (the mean
+/// of each class's normalised template embeddings, renormalised, as in CLIP's zero-shot evaluation). The
+/// training mode decides what trains; alignment is always measured against the text tower.
+/// </summary>
+public sealed class ClipClassifier : IDisposable
+{
+    private readonly Tensor _promptIds;
+    private readonly int _templates;
+
+    public ClipClassifier(ClipModel model, PromptTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string> templates, TrainMode mode, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentNullException.ThrowIfNull(templates);
+        Model = model;
+        Mode = mode;
+        Device = device;
+        Classes = classNames.Count;
+        _templates = templates.Count;
+        model.to(device);
+        var prompts = PromptTokenizer.Prompts(classNames, templates).SelectMany(p => p).ToList();
+        _promptIds = tokenizer.EncodeBatch(prompts, device).DetachFromDisposeScope();
+        if (mode == TrainMode.LinearProbe)
+        {
+            foreach (var p in model.parameters())
+            {
+                p.requires_grad = false;
+            }
+
+            Head = new nn.Linear(model.Config.EmbedDim, Classes, bias: true, device: device);
+            using var noGrad = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            Head.weight.copy_(ClassTextEmbeddings() * model.Scale());
+            Head.bias!.zero_();
+        }
+    }
+
+    public ClipModel Model { get; }
+
+    public TrainMode Mode { get; }
+
+    public Device Device { get; }
+
+    public int Classes { get; }
+
+    /// <summary>The linear-probe head (linear-probe mode only).</summary>
+    public nn.Linear? Head { get; }
+
+    /// <summary>What the optimizer updates in this mode (empty for zero-shot).</summary>
+    public IReadOnlyList<Tensor> TrainableParameters() => Mode switch
+    {
+        TrainMode.ZeroShot => [],
+        TrainMode.LinearProbe => Head!.parameters().ToList(),
+        _ => Model.parameters().ToList(),
+    };
+
+    /// <summary>Everything a checkpoint must hold to restore this classifier.</summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var state = Model.state_dict().ToDictionary(kv => "model." + kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        if (Head is not null)
+        {
+            foreach (var (k, v) in Head.state_dict())
+            {
+                state["head." + k] = v;
+            }
+        }
+
+        return state;
+    }
+
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Model.load_state_dict(Sub(state, "model."));
+        Head?.load_state_dict(Sub(state, "head."));
+    }
+
+    private static Dictionary<string, Tensor> Sub(IReadOnlyDictionary<string, Tensor> state, string prefix) =>
+        state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+
+    public void Train(bool on = true)
+    {
+        Model.train(on && Mode == TrainMode.TextHead);
+        Head?.train(on);
+    }
+
+    /// <summary>[classes, embed], unit norm: the mean over templates of normalised prompt embeddings, renormalised.</summary>
+    public Tensor ClassTextEmbeddings()
+    {
+        using var scope = torch.NewDisposeScope();
+        var text = nn.functional.normalize(Model.encode_text(_promptIds), dim: -1);
+        var perClass = text.view(Classes, _templates, -1).mean(1);
+        return nn.functional.normalize(perClass, dim: -1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[B, embed], unit norm, of [B, C, H, W] pixels in [0, 1].</summary>
+    public Tensor ImageEmbeddings(Tensor pixels)
+    {
+        using var image = Model.encode_image(pixels);
+        return nn.functional.normalize(image, dim: -1);
+    }
+
+    /// <summary>Class logits [B, classes] of [B, C, H, W] pixels in [0, 1].</summary>
+    public Tensor Logits(Tensor pixels)
+    {
+        using var scope = torch.NewDisposeScope();
+        var image = ImageEmbeddings(pixels);
+        var logits = Head is not null ? Head.forward(image) : image.matmul(ClassTextEmbeddings().t()) * Model.Scale();
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _promptIds.Dispose();
+        Head?.Dispose();
+    }
+}

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using ImbalanceFair.Core.Metrics;
+using ImbalanceFair.Core.Training.Losses;
+using ImbalanceFair.Core.Training.Sampling;
+using ImbalanceFair.Torch;
+using Serilog;
+
+namespace ImbalanceFair.Core.Training;
+
+/// <summary>What the trainer reports as it goes (for progress displays).</summary>
+public sealed record TrainProgress(int Epoch, int Epochs, long Step, long TotalSteps, double Loss, double ImagesPerSecond, double ElapsedSeconds);
+
+/// <summary>What training ended with.</summary>
+public sealed record TrainResult(TrainState State, int SelectedEpoch);
+
+/// <summary>
+/// The training loop, in the spirit of nanoGPT's: per epoch, ask the source for the epoch's set (augmentation hook),
+/// draw the sampler's order, gather batches by index on the device, step AdamW/SGD under a warmup-cosine schedule
+/// with gradient clipping, validate, keep the best model for selection, and checkpoint atomically. A checkpoint
+/// at <c>checkpointPath</c> is resumed from. Seeded and deterministic on CPU.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly ClipClassifier _classifier;
+    private readonly ITrainingSetSource _source;
+    private readonly ValidationSet? _validation;
+    private readonly TrainOptions _options;
+    private readonly long _seed;
+    private readonly ILogger _log;
+
+    public Trainer(ClipClassifier classifier, ITrainingSetSource source, ValidationSet? validation, TrainOptions options, long seed, ILogger? log = null)
+    {
+        _classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        _validation = validation;
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _seed = seed;
+        _log = log ?? Serilog.Core.Logger.None;
+    }
+
+    /// <summary>Where to save a checkpoint after every epoch (and resume from, if present); null: no checkpoints.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Where to write train_log.csv after every epoch; null: not written.</summary>
+    public string? TrainLogPath { get; init; }
+
+    public IProgress<TrainProgress>? Progress { get; init; }
+
+    public TrainResult Run(CancellationToken cancel = default)
+    {
+        if (_options.Mode == TrainMode.ZeroShot || _options.Epochs == 0)
+        {
+            return new TrainResult(new TrainState(), -1);
+        }
+
+        var parameters = _classifier.TrainableParameters();
+        using var optimizer = CreateOptimizer(parameters);
+        var state = new TrainState();
+        Dictionary<string, Tensor>? best = null;
+        try
+        {
+            if (CheckpointPath is not null && File.Exists(CheckpointPath))
+            {
+                (state, best) = Checkpoint.Load(CheckpointPath, _classifier, optimizer);
+                _log.Information("Resuming from {Checkpoint} after epoch {Epoch} (step {Step})", CheckpointPath, state.CompletedEpochs, state.GlobalStep);
+            }
+
+            optim.lr_scheduler.LRScheduler? schedule = null;
+            var clock = Stopwatch.StartNew();
+            for (var epoch = state.CompletedEpochs; epoch < _options.Epochs; epoch++)
+            {
+                using var set = _source.ForEpoch(epoch, _classifier);
+                var stepsPerEpoch = (set.Count + _options.BatchSize - 1) / _options.BatchSize;
+                var totalSteps = (long)stepsPerEpoch * _options.Epochs;
+                schedule ??= CreateSchedule(optimizer, totalSteps, state.GlobalStep);
+                var loss = Losses.Create(_options.Loss, _options.LossOptions, set.ClassCounts);
+                var order = Samplers.Create(_options.Sampler, set.LabelsHost, _classifier.Classes, _seed).EpochOrder(epoch);
+                state = TrainEpoch(epoch, set, order, loss, optimizer, schedule, state with { TotalSteps = totalSteps }, clock, cancel);
+
+                var metric = Validate();
+                if (metric is { } m && m > state.BestMetric)
+                {
+                    DisposeAll(best);
+                    best = Snapshot();
+                    state = state with { BestMetric = m, BestEpoch = epoch };
+                }
+
+                state = state with { CompletedEpochs = epoch + 1 };
+                if (CheckpointPath is not null)
+                {
+                    Checkpoint.Save(CheckpointPath, _classifier, optimizer, state, best);
+                }
+
+                if (TrainLogPath is not null)
+                {
+                    TrainLog.Write(TrainLogPath, state.Log);
+                }
+
+                _log.Information("Epoch {Epoch}/{Epochs}: loss {Loss:F4}{Val}", epoch + 1, _options.Epochs, state.Log.LastOrDefault()?.Loss ?? double.NaN,
+                    metric is null ? string.Empty : $", val {_options.Select} {metric:F4}");
+            }
+
+            var selected = _options.Epochs - 1;
+            if (_options.Select != "last" && best is not null)
+            {
+                _classifier.LoadStateDict(best);
+                selected = state.BestEpoch;
+                _log.Information("Selected the model of epoch {Epoch} ({Select} {Metric:F4})", selected + 1, _options.Select, state.BestMetric);
+            }
+
+            return new TrainResult(state, selected);
+        }
+        finally
+        {
+            DisposeAll(best);
+        }
+    }
+
+    private TrainState TrainEpoch(int epoch, TrainingSet set, long[] order, ILoss loss, optim.Optimizer optimizer,
+        optim.lr_scheduler.LRScheduler schedule, TrainState state, Stopwatch clock, CancellationToken cancel)
+    {
+        _classifier.Train(true);
+        var bf16 = _options.Precision == "bf16" || (_options.Precision == "auto" && _classifier.Device.IsCuda);
+        var step = state.GlobalStep;
+        var log = new List<TrainLogRow>(state.Log);
+        var seen = state.ImagesSeen;
+        var startSeconds = state.TrainSeconds;
+        var epochStart = clock.Elapsed.TotalSeconds;
+        var windowStart = epochStart;
+        var windowImages = 0L;
+        var runningLoss = 0.0;
+        var lossCount = 0;
+        using var orderOnDevice = torch.from_array<long>(order, [order.Length], _classifier.Device);
+        for (var start = 0; start < order.Length; start += _options.BatchSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            var len = Math.Min(_options.BatchSize, order.Length - start);
+            var idx = orderOnDevice.narrow(0, start, len);
+            var x = set.Images.index_select(0, idx).to(ScalarType.Float32) / 255.0;
+            var y = set.Labels.index_select(0, idx);
+            Tensor value;
+            using (torch.autocast(bf16))
+            {
+                value = loss.Compute(_classifier.Logits(x).to(ScalarType.Float32), y);
+            }
+
+            optimizer.zero_grad();
+            value.backward();
+            if (_options.GradClip > 0)
+            {
+                nn.utils.clip_grad_norm_(optimizer.Parameters, _options.GradClip);
+            }
+
+            optimizer.step();
+            schedule.step();
+            step++;
+            seen += len;
+            windowImages += len;
+            runningLoss += value.item();
+            lossCount++;
+            var last = start + len >= order.Length;
+            if (step % _options.LogEvery == 0 || last)
+            {
+                var now = clock.Elapsed.TotalSeconds;
+                var rate = windowImages / Math.Max(now - windowStart, 1e-9);
+                var meanLoss = runningLoss / lossCount;
+                if (!double.IsFinite(meanLoss))
+                {
+                    throw new InvalidOperationException($"the training loss became {meanLoss} at epoch {epoch + 1}, step {step}: lower train.optimizer.lr or use train.precision: fp32");
+                }
+
+                log.Add(new TrainLogRow(epoch + 1, step, meanLoss, optimizer.lr, rate, startSeconds + (now - epochStart)));
+                Progress?.Report(new TrainProgress(epoch + 1, _options.Epochs, step, state.TotalSteps, meanLoss, rate, startSeconds + (now - epochStart)));
+                windowStart = now;
+                windowImages = 0;
+                runningLoss = 0;
+                lossCount = 0;
+            }
+        }
+
+        return state with
+        {
+            GlobalStep = step,
+            Log = log,
+            ImagesSeen = seen,
+            TrainSeconds = startSeconds + (clock.Elapsed.TotalSeconds - epochStart),
+        };
+    }
+
+    /// <summary>The selection metric on the validation set, or null when selection is "last" or there is no validation data.</summary>
+    private double? Validate()
+    {
+        if (_validation is null || _options.Select == "last" || _validation.Labels.numel() == 0)
+        {
+            return null;
+        }
+
+        var p = Evaluation.Predict(_classifier, _validation.Images, _validation.Labels);
+        return _options.Select switch
+        {
+            "best-val-balanced-accuracy" => Accuracy.Balanced(p.Labels, p.Predicted, _classifier.Classes),
+            "best-val-worst-group" => Accuracy.WorstGroup(_validation.Groups, p.Labels, p.Predicted),
+            _ => throw new ArgumentException($"train.select must be last, best-val-balanced-accuracy or best-val-worst-group, not '{_options.Select}'"),
+        };
+    }
+
+    private Dictionary<string, Tensor> Snapshot()
+    {
+        using var noGrad = torch.no_grad();
+        return _classifier.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        foreach (var t in tensors?.Values ?? [])
+        {
+            t.Dispose();
+        }
+    }
+
+    private optim.Optimizer CreateOptimizer(IReadOnlyList<Tensor> parameters)
+    {
+        var o = _options.Optimizer;
+        return o.Name switch
+        {
+            "adamw" => new optim.AdamW(parameters, lr: o.Lr, weight_decay: o.WeightDecay),
+            "sgd" => new optim.SGD(parameters, lr: o.Lr, momentum: o.Momentum, weight_decay: o.WeightDecay),
+            _ => throw new ArgumentException($"train.optimizer.name must be adamw or sgd, not '{o.Name}'"),
+        };
+    }
+
+    private optim.lr_scheduler.LRScheduler CreateSchedule(optim.Optimizer optimizer, long totalSteps, long position)
+    {
+        var s = _options.Schedule;
+        var warmup = Math.Min(s.WarmupSteps, Math.Max(0, totalSteps - 1));
+        optim.lr_scheduler.LRScheduler schedule = s.Name switch
+        {
+            "cosine" => optim.lr_scheduler.get_cosine_schedule_with_warmup(optimizer, warmup, totalSteps),
+            "constant" => new optim.lr_scheduler.LambdaLR(optimizer, step => warmup > 0 && step < warmup ? (double)step / warmup : 1.0),
+            _ => throw new ArgumentException($"train.schedule.name must be cosine or constant, not '{s.Name}'"),
+        };
+        schedule.last_epoch = position;
+        return schedule;
+    }
+}
