@@ -43,7 +43,9 @@ internal static class BridgeBenchmark
         public string Csv { get; set; } = "bench/results/bridge.csv";
     }
 
-    private sealed record Round(double Seconds, double ImagesPerSecond);
+    // CpuSeconds: the process's CPU time over the round (all threads). On a shared machine it is steadier than
+    // wall time, which also counts the time other processes held the cores.
+    private sealed record Round(double Seconds, double ImagesPerSecond, double CpuSeconds);
 
     public static int Run(string[] args)
     {
@@ -81,7 +83,7 @@ internal static class BridgeBenchmark
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {r + 1}: imbfair {ours[^1].ImagesPerSecond,8:F0} img/s   pytorch {theirs[^1].ImagesPerSecond,8:F0} img/s   ratio {ours[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
+                $"  round {r + 1,2}: imbfair {ours[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(ours[^1]),6:F0}/CPU-s)   pytorch {theirs[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(theirs[^1]),6:F0}/CPU-s)   ratio {ours[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
         }
 
         var tinyOurs = new List<double>();
@@ -96,12 +98,17 @@ internal static class BridgeBenchmark
         var theirMedian = Median(theirs.Select(x => x.ImagesPerSecond));
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine("| side    | images/s (median) | images/s (best) | x.add_(1) ns/call (median) |");
-        sb.AppendLine("|---------|------------------:|----------------:|---------------------------:|");
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair | {ourMedian,17:F0} | {ours.Max(x => x.ImagesPerSecond),15:F0} | {Median(tinyOurs),26:F0} |"));
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| pytorch | {theirMedian,17:F0} | {theirs.Max(x => x.ImagesPerSecond),15:F0} | {Median(tinyTheirs),26:F0} |"));
+        var ourCpu = Median(ours.Select(PerCpuSecond));
+        var theirCpu = Median(theirs.Select(PerCpuSecond));
+        sb.AppendLine("| side    | images/s (median) | images/s (best) | images per CPU-second (median) | x.add_(1) ns/call (median) |");
+        sb.AppendLine("|---------|------------------:|----------------:|-------------------------------:|---------------------------:|");
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair | {ourMedian,17:F0} | {ours.Max(x => x.ImagesPerSecond),15:F0} | {ourCpu,30:F0} | {Median(tinyOurs),26:F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| pytorch | {theirMedian,17:F0} | {theirs.Max(x => x.ImagesPerSecond),15:F0} | {theirCpu,30:F0} | {Median(tinyTheirs),26:F0} |"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"ratio imbfair/pytorch: {ourMedian / theirMedian:F3} (median of rounds), {Median(ours.Zip(theirs, (a, b) => a.ImagesPerSecond / b.ImagesPerSecond)):F3} (median of per-round ratios)"));
+            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Median(ours.Zip(theirs, (a, b) => a.ImagesPerSecond / b.ImagesPerSecond)):F3} median of per-round ratios, " +
+            $"{ours.Max(x => x.ImagesPerSecond) / theirs.Max(x => x.ImagesPerSecond):F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"tiny op x.add_(1): imbfair {Median(tinyOurs):F0} ns/call, pytorch {Median(tinyTheirs):F0} ns/call"));
         Console.Write(sb.ToString());
 
         WriteCsv(o, ours, theirs, tinyOurs, tinyTheirs);
@@ -113,22 +120,23 @@ internal static class BridgeBenchmark
     {
         var inv = CultureInfo.InvariantCulture;
         var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
-        var sb = new StringBuilder("run_utc,benchmark,side,round,threads,batch,steps,optimizer,seconds,images_per_second,ns_per_call\n");
-        void Row(string bench, string side, int round, int steps, double seconds, double ips, double ns) =>
+        var sb = new StringBuilder("run_utc,benchmark,side,round,threads,batch,steps,optimizer,seconds,cpu_seconds,images_per_second,ns_per_call\n");
+        void Row(string bench, string side, int round, int steps, double seconds, double cpu, double ips, double ns) =>
             sb.Append(inv, $"{when},{bench},{side},{round},{o.Threads},{o.Batch},{steps},{o.Optimizer},")
               .Append(double.IsNaN(seconds) ? "" : seconds.ToString("F6", inv)).Append(',')
+              .Append(double.IsNaN(cpu) ? "" : cpu.ToString("F6", inv)).Append(',')
               .Append(double.IsNaN(ips) ? "" : ips.ToString("F2", inv)).Append(',')
               .Append(double.IsNaN(ns) ? "" : ns.ToString("F1", inv)).Append('\n');
         for (var r = 0; r < ours.Count; r++)
         {
-            Row("cnn_step", "imbfair", r + 1, o.Steps, ours[r].Seconds, ours[r].ImagesPerSecond, double.NaN);
-            Row("cnn_step", "pytorch", r + 1, o.Steps, theirs[r].Seconds, theirs[r].ImagesPerSecond, double.NaN);
+            Row("cnn_step", "imbfair", r + 1, o.Steps, ours[r].Seconds, ours[r].CpuSeconds, ours[r].ImagesPerSecond, double.NaN);
+            Row("cnn_step", "pytorch", r + 1, o.Steps, theirs[r].Seconds, theirs[r].CpuSeconds, theirs[r].ImagesPerSecond, double.NaN);
         }
 
         for (var r = 0; r < tinyOurs.Count; r++)
         {
-            Row("tiny_add_", "imbfair", r + 1, o.TinyCalls, double.NaN, double.NaN, tinyOurs[r]);
-            Row("tiny_add_", "pytorch", r + 1, o.TinyCalls, double.NaN, double.NaN, tinyTheirs[r]);
+            Row("tiny_add_", "imbfair", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, tinyOurs[r]);
+            Row("tiny_add_", "pytorch", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, tinyTheirs[r]);
         }
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(o.Csv))!;
@@ -137,6 +145,9 @@ internal static class BridgeBenchmark
         File.WriteAllText(tmp, sb.ToString());
         File.Move(tmp, o.Csv, overwrite: true);
     }
+
+
+    private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
 
     private static double Median(IEnumerable<double> values)
     {
@@ -254,6 +265,8 @@ internal static class BridgeBenchmark
 
         public Round RunRound()
         {
+            using var self = Process.GetCurrentProcess();
+            var cpu = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < _o.Steps; i++)
             {
@@ -261,7 +274,8 @@ internal static class BridgeBenchmark
             }
 
             var seconds = clock.Elapsed.TotalSeconds;
-            return new Round(seconds, _o.Steps * _o.Batch / seconds);
+            self.Refresh();
+            return new Round(seconds, _o.Steps * _o.Batch / seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
         }
 
         public static double TinyOp(int calls)
@@ -345,7 +359,7 @@ internal static class BridgeBenchmark
         public Round RunRound()
         {
             var json = Ask("round");
-            return new Round(json.GetProperty("seconds").GetDouble(), json.GetProperty("images_per_second").GetDouble());
+            return new Round(json.GetProperty("seconds").GetDouble(), json.GetProperty("images_per_second").GetDouble(), json.GetProperty("cpu_seconds").GetDouble());
         }
 
         public double TinyOp(int calls) => Ask(string.Create(CultureInfo.InvariantCulture, $"tiny {calls}")).GetProperty("ns_per_call").GetDouble();

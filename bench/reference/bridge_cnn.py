@@ -4,7 +4,7 @@ The same small CNN training step as bench/Bridge/BridgeBenchmark.cs: conv(1->16,
 conv(16->32,3)-relu-maxpool-linear(800->10) on 28x28 images, batch 64, cross-entropy, AdamW (or SGD),
 batches pre-built. With --serve it sets up and warms up, prints "ready", then answers commands on stdin
 one line each, so the C# driver can alternate rounds with its own:
-  round            -> {"seconds": s, "images_per_second": r}      (--steps timed training steps)
+  round            -> {"seconds": s, "images_per_second": r, "cpu_seconds": c}   (--steps timed training steps)
   tiny N           -> {"ns_per_call": t}                           (x.add_(1) on a 1-element tensor, N calls)
   quit
 Without --serve it runs --rounds rounds itself and prints one JSON line per round.
@@ -63,11 +63,13 @@ def main():
         opt.step()
 
     def run_round():
+        cpu = time.process_time()
         start = time.perf_counter()
         for _ in range(args.steps):
             step()
         seconds = time.perf_counter() - start
-        return {"seconds": seconds, "images_per_second": args.steps * args.batch / seconds}
+        return {"seconds": seconds, "images_per_second": args.steps * args.batch / seconds,
+                "cpu_seconds": time.process_time() - cpu}
 
     def tiny(n):
         x = torch.zeros(1)
