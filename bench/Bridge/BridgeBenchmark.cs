@@ -1,0 +1,387 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImbalanceFair.Torch;
+using F = ImbalanceFair.Torch.nn.functional;
+
+namespace ImbalanceFair.Bench;
+
+/// <summary>
+/// The bridge benchmark: the same small-CNN training step in imbfair (this process) and in PyTorch
+/// (bench/reference/bridge_cnn.py, a child process serving rounds on request), same libtorch, same
+/// thread count, timed in alternating rounds so that load from elsewhere on the machine hits both alike.
+/// Also the per-call cost of a tiny op (x.add_(1) on a 1-element tensor) on each side.
+/// </summary>
+internal static class BridgeBenchmark
+{
+    private const string Help = """
+        imbfair-bench bridge [options]
+          --threads N      intra-op threads on both sides (default: the number of cores)
+          --rounds N       timed rounds per side, alternating (default 5)
+          --steps N        training steps per round (default 40)
+          --warmup N       untimed steps before the first round, each side (default 10)
+          --batch N        images per step (default 64)
+          --optimizer X    adamw | sgd (default adamw)
+          --tiny-calls N   calls of x.add_(1) per tiny-op measurement (default 200000)
+          --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
+          --reference PATH the PyTorch side (default bench/reference/bridge_cnn.py)
+          --csv PATH       where to write the results (default bench/results/bridge.csv)
+        """;
+
+    private sealed class Options
+    {
+        public int Threads { get; set; } = Environment.ProcessorCount;
+        public int Rounds { get; set; } = 5;
+        public int Steps { get; set; } = 40;
+        public int Warmup { get; set; } = 10;
+        public int Batch { get; set; } = 64;
+        public string Optimizer { get; set; } = "adamw";
+        public int TinyCalls { get; set; } = 200_000;
+        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
+        public string Reference { get; set; } = "bench/reference/bridge_cnn.py";
+        public string Csv { get; set; } = "bench/results/bridge.csv";
+    }
+
+    // CpuSeconds: the process's CPU time over the round (all threads). On a shared machine it is steadier than
+    // wall time, which also counts the time other processes held the cores.
+    private sealed record Round(double Seconds, double ImagesPerSecond, double CpuSeconds);
+
+    public static int Run(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(Help);
+            return 0;
+        }
+
+        var o = Parse(args);
+        torch.set_num_threads(o.Threads);
+        torch.manual_seed(0);
+        Console.WriteLine($"bridge benchmark: small CNN training step (conv16-conv32-linear, 28x28, batch {o.Batch}, {o.Optimizer}), " +
+                          $"{o.Threads} threads, {o.Rounds} alternating rounds of {o.Steps} steps after {o.Warmup} warm-up steps; libtorch {torch.version}");
+
+        using var python = new PythonSide(o);
+        using var cnn = new ImbfairSide(o);
+        cnn.Warmup();
+        python.WaitReady();
+
+        var ours = new List<Round>();
+        var theirs = new List<Round>();
+        for (var r = 0; r < o.Rounds; r++)
+        {
+            // Alternate which side goes first, so neither always runs right after the other.
+            if (r % 2 == 0)
+            {
+                ours.Add(cnn.RunRound());
+                theirs.Add(python.RunRound());
+            }
+            else
+            {
+                theirs.Add(python.RunRound());
+                ours.Add(cnn.RunRound());
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  round {r + 1,2}: imbfair {ours[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(ours[^1]),6:F0}/CPU-s)   pytorch {theirs[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(theirs[^1]),6:F0}/CPU-s)   ratio {ours[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
+        }
+
+        var tinyOurs = new List<double>();
+        var tinyTheirs = new List<double>();
+        for (var r = 0; r < 3; r++)
+        {
+            tinyOurs.Add(ImbfairSide.TinyOp(o.TinyCalls));
+            tinyTheirs.Add(python.TinyOp(o.TinyCalls));
+        }
+
+        var ourMedian = Median(ours.Select(x => x.ImagesPerSecond));
+        var theirMedian = Median(theirs.Select(x => x.ImagesPerSecond));
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        var ourCpu = Median(ours.Select(PerCpuSecond));
+        var theirCpu = Median(theirs.Select(PerCpuSecond));
+        sb.AppendLine("| side    | images/s (median) | images/s (best) | images per CPU-second (median) | x.add_(1) ns/call (median) |");
+        sb.AppendLine("|---------|------------------:|----------------:|-------------------------------:|---------------------------:|");
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair | {ourMedian,17:F0} | {ours.Max(x => x.ImagesPerSecond),15:F0} | {ourCpu,30:F0} | {Median(tinyOurs),26:F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| pytorch | {theirMedian,17:F0} | {theirs.Max(x => x.ImagesPerSecond),15:F0} | {theirCpu,30:F0} | {Median(tinyTheirs),26:F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Median(ours.Zip(theirs, (a, b) => a.ImagesPerSecond / b.ImagesPerSecond)):F3} median of per-round ratios, " +
+            $"{ours.Max(x => x.ImagesPerSecond) / theirs.Max(x => x.ImagesPerSecond):F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"tiny op x.add_(1): imbfair {Median(tinyOurs):F0} ns/call, pytorch {Median(tinyTheirs):F0} ns/call"));
+        Console.Write(sb.ToString());
+
+        WriteCsv(o, ours, theirs, tinyOurs, tinyTheirs);
+        Console.WriteLine($"wrote {o.Csv}");
+        return 0;
+    }
+
+    private static void WriteCsv(Options o, List<Round> ours, List<Round> theirs, List<double> tinyOurs, List<double> tinyTheirs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
+        var sb = new StringBuilder("run_utc,benchmark,side,round,threads,batch,steps,optimizer,seconds,cpu_seconds,images_per_second,ns_per_call\n");
+        void Row(string bench, string side, int round, int steps, double seconds, double cpu, double ips, double ns) =>
+            sb.Append(inv, $"{when},{bench},{side},{round},{o.Threads},{o.Batch},{steps},{o.Optimizer},")
+              .Append(double.IsNaN(seconds) ? "" : seconds.ToString("F6", inv)).Append(',')
+              .Append(double.IsNaN(cpu) ? "" : cpu.ToString("F6", inv)).Append(',')
+              .Append(double.IsNaN(ips) ? "" : ips.ToString("F2", inv)).Append(',')
+              .Append(double.IsNaN(ns) ? "" : ns.ToString("F1", inv)).Append('\n');
+        for (var r = 0; r < ours.Count; r++)
+        {
+            Row("cnn_step", "imbfair", r + 1, o.Steps, ours[r].Seconds, ours[r].CpuSeconds, ours[r].ImagesPerSecond, double.NaN);
+            Row("cnn_step", "pytorch", r + 1, o.Steps, theirs[r].Seconds, theirs[r].CpuSeconds, theirs[r].ImagesPerSecond, double.NaN);
+        }
+
+        for (var r = 0; r < tinyOurs.Count; r++)
+        {
+            Row("tiny_add_", "imbfair", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, tinyOurs[r]);
+            Row("tiny_add_", "pytorch", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, tinyTheirs[r]);
+        }
+
+        var dir = Path.GetDirectoryName(Path.GetFullPath(o.Csv))!;
+        Directory.CreateDirectory(dir);
+        var tmp = o.Csv + ".tmp";
+        File.WriteAllText(tmp, sb.ToString());
+        File.Move(tmp, o.Csv, overwrite: true);
+    }
+
+
+    private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Positive()
+            {
+                var name = args[i];
+                var text = Value();
+                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                    ? n
+                    : throw new ArgumentException($"{name} needs a positive integer, not '{text}'");
+            }
+
+            switch (args[i])
+            {
+                case "--threads": o.Threads = Positive(); break;
+                case "--rounds": o.Rounds = Positive(); break;
+                case "--steps": o.Steps = Positive(); break;
+                case "--warmup": o.Warmup = Positive(); break;
+                case "--batch": o.Batch = Positive(); break;
+                case "--tiny-calls": o.TinyCalls = Positive(); break;
+                case "--optimizer":
+                    o.Optimizer = Value();
+                    if (o.Optimizer is not ("adamw" or "sgd"))
+                    {
+                        throw new ArgumentException($"--optimizer must be adamw or sgd, not '{o.Optimizer}'");
+                    }
+
+                    break;
+                case "--python": o.Python = Value(); break;
+                case "--reference": o.Reference = Value(); break;
+                case "--csv": o.Csv = Value(); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
+            }
+        }
+
+        return o;
+    }
+
+    /// <summary>conv(1→16,3)-relu-maxpool-conv(16→32,3)-relu-maxpool-linear(800→10), as bridge_cnn.py's SmallCnn.</summary>
+    private sealed class SmallCnn : nn.Module<Tensor, Tensor>
+    {
+        private readonly nn.Conv2d _conv1;
+        private readonly nn.Conv2d _conv2;
+        private readonly nn.Linear _fc;
+
+        public SmallCnn()
+        {
+            _conv1 = RegisterModule("conv1", new nn.Conv2d(1, 16, 3));
+            _conv2 = RegisterModule("conv2", new nn.Conv2d(16, 32, 3));
+            _fc = RegisterModule("fc", new nn.Linear(32 * 5 * 5, 10));
+        }
+
+        // Intermediates go to the caller's dispose scope (the training step's).
+        public override Tensor forward(Tensor input)
+        {
+            var x = F.max_pool2d(F.relu(_conv1.forward(input)), 2);
+            x = F.max_pool2d(F.relu(_conv2.forward(x)), 2);
+            return _fc.forward(x.flatten(1));
+        }
+    }
+
+    private sealed class ImbfairSide : IDisposable
+    {
+        private readonly Options _o;
+        private readonly SmallCnn _model = new();
+        private readonly optim.Optimizer _opt;
+        private readonly DisposeScope _batchScope;
+        private readonly (Tensor x, Tensor y)[] _batches;
+        private int _next;
+
+        public ImbfairSide(Options o)
+        {
+            _o = o;
+            _opt = o.Optimizer == "adamw"
+                ? new optim.AdamW(_model.parameters(), lr: 1e-3, weight_decay: 1e-2)
+                : new optim.SGD(_model.parameters(), lr: 0.01, momentum: 0.9);
+            _batchScope = torch.NewDisposeScope();
+            _batches = Enumerable.Range(0, 8).Select(_ => (torch.rand([o.Batch, 1, 28, 28]), torch.randint(0, 10, [o.Batch]))).ToArray();
+            foreach (var (x, y) in _batches)
+            {
+                x.DetachFromDisposeScope();
+                y.DetachFromDisposeScope();
+            }
+
+            _batchScope.Dispose();
+        }
+
+        public void Warmup()
+        {
+            for (var i = 0; i < _o.Warmup; i++)
+            {
+                Step();
+            }
+        }
+
+        private void Step()
+        {
+            var (x, y) = _batches[_next++ % _batches.Length];
+            using var scope = torch.NewDisposeScope();
+            _opt.zero_grad();
+            var loss = F.cross_entropy(_model.forward(x), y);
+            loss.backward();
+            _opt.step();
+        }
+
+        public Round RunRound()
+        {
+            using var self = Process.GetCurrentProcess();
+            var cpu = self.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < _o.Steps; i++)
+            {
+                Step();
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            return new Round(seconds, _o.Steps * _o.Batch / seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
+        }
+
+        public static double TinyOp(int calls)
+        {
+            using var x = torch.zeros([1]).DetachFromDisposeScope();
+            for (var i = 0; i < 1000; i++)
+            {
+                x.add_(1);
+            }
+
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < calls; i++)
+            {
+                x.add_(1);
+            }
+
+            return Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (x, y) in _batches)
+            {
+                x.Dispose();
+                y.Dispose();
+            }
+
+            _opt.Dispose();
+            _model.Dispose();
+        }
+    }
+
+    /// <summary>bridge_cnn.py --serve in a child process: set up and warmed up once, then a round per request.</summary>
+    private sealed class PythonSide : IDisposable
+    {
+        private readonly Process _process;
+
+        public PythonSide(Options o)
+        {
+            if (!File.Exists(o.Reference))
+            {
+                throw new ArgumentException($"the PyTorch reference {o.Reference} does not exist (run from the repository root, or pass --reference)");
+            }
+
+            var psi = new ProcessStartInfo(o.Python)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            foreach (var a in new[]
+                     {
+                         o.Reference, "--serve", "--threads", $"{o.Threads}", "--batch", $"{o.Batch}", "--steps", $"{o.Steps}",
+                         "--warmup", $"{o.Warmup}", "--optimizer", o.Optimizer,
+                     })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {o.Python}");
+        }
+
+        public void WaitReady()
+        {
+            var line = _process.StandardOutput.ReadLine();
+            if (line != "ready")
+            {
+                throw new InvalidOperationException($"the PyTorch side did not start (said: {line ?? "nothing"})");
+            }
+        }
+
+        private JsonElement Ask(string command)
+        {
+            _process.StandardInput.WriteLine(command);
+            _process.StandardInput.Flush();
+            var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the PyTorch side exited");
+            var json = JsonDocument.Parse(line).RootElement;
+            return json.TryGetProperty("error", out var error) ? throw new InvalidOperationException(error.GetString()) : json;
+        }
+
+        public Round RunRound()
+        {
+            var json = Ask("round");
+            return new Round(json.GetProperty("seconds").GetDouble(), json.GetProperty("images_per_second").GetDouble(), json.GetProperty("cpu_seconds").GetDouble());
+        }
+
+        public double TinyOp(int calls) => Ask(string.Create(CultureInfo.InvariantCulture, $"tiny {calls}")).GetProperty("ns_per_call").GetDouble();
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.StandardInput.WriteLine("quit");
+                    _process.StandardInput.Close();
+                    if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
+                    {
+                        _process.Kill();
+                    }
+                }
+            }
+            finally
+            {
+                _process.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using ImbalanceFair.Bench;
+
+// imbfair-bench: benchmark programs, one subcommand each (scripts/bench is the usual way in).
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine("usage: imbfair-bench bridge [options]   (imbfair-bench bridge --help for the options)");
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    return args[0] switch
+    {
+        "bridge" => BridgeBenchmark.Run(args[1..]),
+        _ => Usage($"unknown benchmark '{args[0]}' (known: bridge)"),
+    };
+}
+catch (ArgumentException e)
+{
+    return Usage(e.Message);
+}
+
+static int Usage(string message)
+{
+    Console.Error.WriteLine($"imbfair-bench: {message}");
+    return 2;
+}
