@@ -79,8 +79,8 @@ public sealed class ImageDataset : IDisposable
     }
 
     /// <summary>Builds this run's split (DESIGN §5 imbalance keys) over the dataset's labels.</summary>
-    public DataSplit BuildSplit(ImbalanceOptions imbalance, double valFraction, long seed, AttributeOptions? attribute = null) =>
-        DataSplit.Build(Descriptor.Classes, Train.AsSplitPart(), Test.AsSplitPart(), Val?.AsSplitPart(), imbalance, valFraction, seed, attribute);
+    public DataSplit BuildSplit(ImbalanceOptions imbalance, double valFraction, long seed, AttributeOptions? attribute = null, long[]? reserved = null) =>
+        DataSplit.Build(Descriptor.Classes, Train.AsSplitPart(), Test.AsSplitPart(), Val?.AsSplitPart(), imbalance, valFraction, seed, attribute, reserved);
 
     public void Dispose()
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
-using CsvHelper;
-using CsvHelper.Configuration;
+using ImbalanceFair.Core.Results;
 
 namespace ImbalanceFair.Core.Training;
 
@@ -9,35 +8,13 @@ public sealed record TrainLogRow(int Epoch, long Step, double Loss, double Lr, d
 
 public static class TrainLog
 {
-    private static readonly CsvConfiguration Csv = new(CultureInfo.InvariantCulture);
+    private static readonly string[] Header = ["epoch", "step", "loss", "lr", "images_per_second", "elapsed_seconds"];
 
     /// <summary>Writes the whole log to <paramref name="path"/> through a temporary file and a rename.</summary>
-    public static void Write(string path, IEnumerable<TrainLogRow> rows)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        using (var writer = new StreamWriter(temp))
-        using (var csv = new CsvWriter(writer, Csv))
-        {
-            csv.WriteField("epoch");
-            csv.WriteField("step");
-            csv.WriteField("loss");
-            csv.WriteField("lr");
-            csv.WriteField("images_per_second");
-            csv.WriteField("elapsed_seconds");
-            csv.NextRecord();
-            foreach (var r in rows)
-            {
-                csv.WriteField(r.Epoch);
-                csv.WriteField(r.Step);
-                csv.WriteField(r.Loss.ToString("R", CultureInfo.InvariantCulture));
-                csv.WriteField(r.Lr.ToString("R", CultureInfo.InvariantCulture));
-                csv.WriteField(r.ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture));
-                csv.WriteField(r.ElapsedSeconds.ToString("F3", CultureInfo.InvariantCulture));
-                csv.NextRecord();
-            }
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
+    public static void Write(string path, IEnumerable<TrainLogRow> rows) =>
+        CsvFile.Write(path, Header, rows.Select(r => (IReadOnlyList<string>)
+        [
+            CsvFile.Number(r.Epoch), CsvFile.Number(r.Step), CsvFile.Number(r.Loss), CsvFile.Number(r.Lr),
+            r.ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture), r.ElapsedSeconds.ToString("F3", CultureInfo.InvariantCulture),
+        ]));
 }

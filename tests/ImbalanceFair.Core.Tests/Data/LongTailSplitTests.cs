@@ -180,4 +180,18 @@ public class LongTailSplitTests
             Assert.Equal(ofClass.Length / 2, ofClass.Count(a => a == 1));
         }
     }
+
+    [Fact]
+    public void Reserved_images_are_never_in_the_split_and_n_max_defaults_to_what_is_left()
+    {
+        var source = Balanced(3, 100);
+        var reserved = Enumerable.Range(0, 30).Select(i => (long)i).ToArray();
+
+        var split = DataSplit.Build(["a", "b", "c"], source, Balanced(3, 5), null,
+            new ImbalanceOptions { Profile = ImbalanceProfile.None }, 0.1, seed: 0, reserved: reserved);
+
+        Assert.Empty(split.TrainIndices.Intersect(reserved));
+        Assert.Empty(split.ValIndices.Intersect(reserved));
+        Assert.Equal(new long[] { 90, 90, 90 }, split.TargetCounts);
+    }
 }

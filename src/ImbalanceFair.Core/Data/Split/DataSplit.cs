@@ -57,7 +57,8 @@ public sealed class DataSplit
         ImbalanceOptions imbalance,
         double valFraction,
         long seed,
-        AttributeOptions? attribute = null)
+        AttributeOptions? attribute = null,
+        long[]? reserved = null)
     {
         ArgumentNullException.ThrowIfNull(classNames);
         ArgumentNullException.ThrowIfNull(train);
@@ -74,7 +75,8 @@ public sealed class DataSplit
             throw new ConfigException($"imbalance.ratio must be a number ≥ 1 (ρ = n_max / n_min), not {imbalance.Ratio.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        var byClass = GroupByClass(train.Labels, classes);
+        // Images reserved for something else (the pre-training pool) are never part of the split.
+        var byClass = GroupByClass(train.Labels, classes, reserved is null ? null : new HashSet<long>(reserved));
         var available = byClass.Select(l => (long)l.Count).ToArray();
         var nMax = imbalance.NMax ?? available.Max();
         if (nMax < 1)
@@ -146,12 +148,15 @@ public sealed class DataSplit
     internal static int ValCount(int n, double fraction) =>
         n <= 1 ? 0 : Math.Min(n - 1, (int)Math.Floor((n * fraction) + 0.5));
 
-    private static List<long>[] GroupByClass(long[] labels, int classes)
+    private static List<long>[] GroupByClass(long[] labels, int classes, HashSet<long>? excluded)
     {
         var byClass = Enumerable.Range(0, classes).Select(_ => new List<long>()).ToArray();
         for (var i = 0; i < labels.Length; i++)
         {
-            byClass[labels[i]].Add(i);
+            if (excluded is null || !excluded.Contains(i))
+            {
+                byClass[labels[i]].Add(i);
+            }
         }
 
         return byClass;
