@@ -32,6 +32,9 @@ public sealed record TrainState
 /// </summary>
 public static class Checkpoint
 {
+    // BestMetric starts at -inf; the state must round-trip it.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public static void Save(string path, ClipClassifier classifier, optim.Optimizer? optimizer, TrainState state, IReadOnlyDictionary<string, Tensor>? best)
     {
         ArgumentNullException.ThrowIfNull(classifier);
@@ -54,7 +57,7 @@ public static class Checkpoint
         }
 
         tensors["rng"] = torch.get_rng_state();
-        SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["state"] = JsonSerializer.Serialize(state) });
+        SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["state"] = JsonSerializer.Serialize(state, Json) });
     }
 
     /// <summary>Restores the classifier, optimizer and RNG; returns the state and the best model so far (caller disposes).</summary>
@@ -62,7 +65,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(classifier);
         using var file = SafeTensors.Load(path);
-        var state = JsonSerializer.Deserialize<TrainState>(file.Metadata.TryGetValue("state", out var json) ? json : "{}")
+        var state = JsonSerializer.Deserialize<TrainState>(file.Metadata.TryGetValue("state", out var json) ? json : "{}", Json)
                     ?? throw new InvalidDataException($"{path}: checkpoint without a training state");
         classifier.LoadStateDict(Prefixed(file, "model.", keep: true).Concat(Prefixed(file, "head.", keep: true)).ToDictionary(StringComparer.Ordinal));
         optimizer?.load_state_dict(Prefixed(file, "optim.", keep: false).ToDictionary(StringComparer.Ordinal));

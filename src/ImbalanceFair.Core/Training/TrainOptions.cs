@@ -22,6 +22,13 @@ public sealed record OptimizerOptions
 
     public double WeightDecay { get; init; } = 0.05;
 
+    /// <summary>AdamW's betas and epsilon; CLIP's own values (β₂ = 0.98, ε = 1e-6) suit small-batch contrastive training.</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    public double Beta2 { get; init; } = 0.98;
+
+    public double Eps { get; init; } = 1e-6;
+
     /// <summary>SGD only.</summary>
     public double Momentum { get; init; } = 0.9;
 }

@@ -4,6 +4,7 @@ using ImbalanceFair.Core.Training.Losses;
 using ImbalanceFair.Core.Training.Sampling;
 using ImbalanceFair.Torch;
 using Serilog;
+using LossRegistry = ImbalanceFair.Core.Training.Losses.Losses;
 
 namespace ImbalanceFair.Core.Training;
 
@@ -73,7 +74,7 @@ public sealed class Trainer
                 var stepsPerEpoch = (set.Count + _options.BatchSize - 1) / _options.BatchSize;
                 var totalSteps = (long)stepsPerEpoch * _options.Epochs;
                 schedule ??= CreateSchedule(optimizer, totalSteps, state.GlobalStep);
-                var loss = Losses.Create(_options.Loss, _options.LossOptions, set.ClassCounts);
+                using var loss = LossRegistry.Create(_options.Loss, _options.LossOptions, set.ClassCounts);
                 var order = Samplers.Create(_options.Sampler, set.LabelsHost, _classifier.Classes, _seed).EpochOrder(epoch);
                 state = TrainEpoch(epoch, set, order, loss, optimizer, schedule, state with { TotalSteps = totalSteps }, clock, cancel);
 
@@ -213,7 +214,12 @@ public sealed class Trainer
 
     private static void DisposeAll(Dictionary<string, Tensor>? tensors)
     {
-        foreach (var t in tensors?.Values ?? [])
+        if (tensors is null)
+        {
+            return;
+        }
+
+        foreach (var t in tensors.Values)
         {
             t.Dispose();
         }
@@ -224,7 +230,7 @@ public sealed class Trainer
         var o = _options.Optimizer;
         return o.Name switch
         {
-            "adamw" => new optim.AdamW(parameters, lr: o.Lr, weight_decay: o.WeightDecay),
+            "adamw" => new optim.AdamW(parameters, lr: o.Lr, beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, weight_decay: o.WeightDecay),
             "sgd" => new optim.SGD(parameters, lr: o.Lr, momentum: o.Momentum, weight_decay: o.WeightDecay),
             _ => throw new ArgumentException($"train.optimizer.name must be adamw or sgd, not '{o.Name}'"),
         };
