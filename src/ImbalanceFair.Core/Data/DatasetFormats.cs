@@ -9,6 +9,9 @@ public static class DatasetFormats
     {
         new IdxFormat(),
         new ShapesFormat(),
+        new CifarBinaryFormat(),
+        new ImageFolderFormat(),
+        new ManifestFormat(),
     }.ToDictionary(f => f.Name, StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> Names => s_formats.Keys;
