@@ -239,6 +239,9 @@ public sealed class Trainer
     private optim.lr_scheduler.LRScheduler CreateSchedule(optim.Optimizer optimizer, long totalSteps, long position)
     {
         var s = _options.Schedule;
+
+        // A restored optimizer carries the decayed rate of its last step; the schedule's base is the configured one.
+        optimizer.lr = _options.Optimizer.Lr;
         var warmup = Math.Min(s.WarmupSteps, Math.Max(0, totalSteps - 1));
         optim.lr_scheduler.LRScheduler schedule = s.Name switch
         {
