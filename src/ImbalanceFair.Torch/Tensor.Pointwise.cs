@@ -30,6 +30,41 @@ public sealed partial class Tensor
 
     private static Tensor Reflected(BinaryOp op, double a, Tensor b) => new(Native.imbf_scalar_binary((int)op, a, b.Handle));
 
+    // Integer scalars keep integer tensors integral, as Python ints do (C# picks these for integer literals).
+    private Tensor Binary(BinaryOp op, long other) => new(Native.imbf_binary_scalar_i((int)op, Handle, other));
+
+    private Tensor BinaryInPlace(BinaryOp op, long other)
+    {
+        Native.Check(Native.imbf_binary_scalar_i_((int)op, Handle, other));
+        return this;
+    }
+
+    private static Tensor Reflected(BinaryOp op, long a, Tensor b) => new(Native.imbf_scalar_binary_i((int)op, a, b.Handle));
+
+    public static Tensor operator +(Tensor a, long b) => a.Binary(BinaryOp.Add, b);
+    public static Tensor operator +(long a, Tensor b) => b.Binary(BinaryOp.Add, a);
+    public static Tensor operator -(Tensor a, long b) => a.Binary(BinaryOp.Sub, b);
+    public static Tensor operator -(long a, Tensor b) => Reflected(BinaryOp.Sub, a, b);
+    public static Tensor operator *(Tensor a, long b) => a.Binary(BinaryOp.Mul, b);
+    public static Tensor operator *(long a, Tensor b) => b.Binary(BinaryOp.Mul, a);
+    public static Tensor operator /(Tensor a, long b) => a.Binary(BinaryOp.Div, b);
+    public static Tensor operator /(long a, Tensor b) => Reflected(BinaryOp.Div, a, b);
+    public Tensor add(long other) => Binary(BinaryOp.Add, other);
+    public Tensor sub(long other) => Binary(BinaryOp.Sub, other);
+    public Tensor mul(long other) => Binary(BinaryOp.Mul, other);
+    public Tensor div(long other) => Binary(BinaryOp.Div, other);
+    public Tensor remainder(long other) => Binary(BinaryOp.Remainder, other);
+    public Tensor floor_divide(long other) => Binary(BinaryOp.FloorDivide, other);
+    public Tensor eq(long other) => Binary(BinaryOp.Eq, other);
+    public Tensor ne(long other) => Binary(BinaryOp.Ne, other);
+    public Tensor lt(long other) => Binary(BinaryOp.Lt, other);
+    public Tensor le(long other) => Binary(BinaryOp.Le, other);
+    public Tensor gt(long other) => Binary(BinaryOp.Gt, other);
+    public Tensor ge(long other) => Binary(BinaryOp.Ge, other);
+    public Tensor add_(long other) => BinaryInPlace(BinaryOp.Add, other);
+    public Tensor sub_(long other) => BinaryInPlace(BinaryOp.Sub, other);
+    public Tensor mul_(long other) => BinaryInPlace(BinaryOp.Mul, other);
+
     // ---- operators -------------------------------------------------------------------------
     public static Tensor operator +(Tensor a, Tensor b) => a.Binary(BinaryOp.Add, b);
     public static Tensor operator +(Tensor a, double b) => a.Binary(BinaryOp.Add, b);

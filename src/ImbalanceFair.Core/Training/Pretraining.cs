@@ -130,14 +130,15 @@ public static class Pretraining
                 var idx = torch.from_array<long>(order.AsSpan(start, len), [len], device);
                 var x = images.index_select(0, idx).to(ScalarType.Float32) / 255.0;
                 var y = labels.index_select(0, idx);
-                // One caption per image: its class's prompt under a random template.
+                // One caption per image: its class's prompt under a random template. Captions repeat (there are only
+                // classes × templates of them), so the text tower encodes each distinct prompt once and the batch gathers.
                 var template = torch.randint(0, templates, [len], device: device);
-                var captions = prompts.index_select(0, (y * templates) + template);
+                var captions = (y * templates) + template;
                 Tensor loss;
                 using (torch.autocast(bf16))
                 {
                     var img = nn.functional.normalize(model.encode_image(x), dim: -1).to(ScalarType.Float32);
-                    var txt = nn.functional.normalize(model.encode_text(captions), dim: -1).to(ScalarType.Float32);
+                    var txt = nn.functional.normalize(model.encode_text(prompts), dim: -1).to(ScalarType.Float32).index_select(0, captions);
                     var logits = img.matmul(txt.t()) * model.Scale();
                     var positives = y.unsqueeze(1).eq(y.unsqueeze(0)).to(ScalarType.Float32);
                     var targets = positives / positives.sum(1, keepdim: true);

@@ -9,6 +9,9 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial nint imbf_binary(int op, nint a, nint b);
     [LibraryImport(Lib)] internal static partial nint imbf_binary_scalar(int op, nint a, double b);
     [LibraryImport(Lib)] internal static partial nint imbf_scalar_binary(int op, double a, nint b);
+    [LibraryImport(Lib)] internal static partial nint imbf_binary_scalar_i(int op, nint a, long b);
+    [LibraryImport(Lib)] internal static partial nint imbf_scalar_binary_i(int op, long a, nint b);
+    [LibraryImport(Lib)] internal static partial int imbf_binary_scalar_i_(int op, nint a, long b);
     [LibraryImport(Lib)] internal static partial int imbf_binary_(int op, nint a, nint b);
     [LibraryImport(Lib)] internal static partial int imbf_binary_scalar_(int op, nint a, double b);
     [LibraryImport(Lib)] internal static partial nint imbf_add_alpha(nint a, nint b, double alpha);

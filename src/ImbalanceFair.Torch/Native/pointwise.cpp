@@ -220,3 +220,14 @@ IMBF_EXPORT int32_t imbf_normal_(THandle x, double mean, double std) {
 IMBF_EXPORT int32_t imbf_allclose(THandle a, THandle b, double rtol, double atol, uint8_t* out) {
   return guard([&] { *out = at::allclose(*a, *b, rtol, atol); });
 }
+
+// Integer scalars: like a Python int, they keep integer tensors integral (y * 4 stays int64, y * 4.0 does not).
+IMBF_EXPORT THandle imbf_binary_scalar_i(int32_t op, THandle a, int64_t b) {
+  return guard_t([&] { return binary_scalar(op, *a, at::Scalar(b)); });
+}
+IMBF_EXPORT THandle imbf_scalar_binary_i(int32_t op, int64_t a, THandle b) {
+  return guard_t([&] { return binary(op, at::native::wrapped_scalar_tensor(at::Scalar(a), b->device()), *b); });
+}
+IMBF_EXPORT int32_t imbf_binary_scalar_i_(int32_t op, THandle a, int64_t b) {
+  return guard([&] { binary_scalar_(op, *a, at::Scalar(b)); });
+}
