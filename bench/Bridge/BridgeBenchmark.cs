@@ -18,6 +18,8 @@ internal static class BridgeBenchmark
     private const string Help = """
         imbfair-bench bridge [options]
           --threads N      intra-op threads on both sides (default: the number of cores)
+          --blas-threads N OpenBLAS threads on both sides, or 0 to leave OpenBLAS's own default (one per
+                           core, which oversubscribes the cores next to libtorch's threads) (default 1)
           --rounds N       timed rounds per side, alternating (default 5)
           --steps N        training steps per round (default 40)
           --warmup N       untimed steps before the first round, each side (default 10)
@@ -32,6 +34,7 @@ internal static class BridgeBenchmark
     private sealed class Options
     {
         public int Threads { get; set; } = Environment.ProcessorCount;
+        public int BlasThreads { get; set; } = 1;
         public int Rounds { get; set; } = 5;
         public int Steps { get; set; } = 40;
         public int Warmup { get; set; } = 10;
@@ -57,9 +60,15 @@ internal static class BridgeBenchmark
 
         var o = Parse(args);
         torch.set_num_threads(o.Threads);
+        if (o.BlasThreads > 0 && !torch.set_blas_num_threads(o.BlasThreads))
+        {
+            Console.Error.WriteLine("note: the BLAS is not OpenBLAS; --blas-threads ignored");
+        }
+
         torch.manual_seed(0);
+        var blas = torch.get_blas_num_threads() is { } b ? $"OpenBLAS {b} thread(s)" : "BLAS not OpenBLAS";
         Console.WriteLine($"bridge benchmark: small CNN training step (conv16-conv32-linear, 28x28, batch {o.Batch}, {o.Optimizer}), " +
-                          $"{o.Threads} threads, {o.Rounds} alternating rounds of {o.Steps} steps after {o.Warmup} warm-up steps; libtorch {torch.version}");
+                          $"{o.Threads} intra-op threads, {blas}, {o.Rounds} alternating rounds of {o.Steps} steps after {o.Warmup} warm-up steps; libtorch {torch.version}");
 
         using var python = new PythonSide(o);
         using var cnn = new ImbfairSide(o);
@@ -88,10 +97,16 @@ internal static class BridgeBenchmark
 
         var tinyOurs = new List<double>();
         var tinyTheirs = new List<double>();
+        var dimOurs = new List<double>();
+        var dimTheirs = new List<double>();
         for (var r = 0; r < 3; r++)
         {
-            tinyOurs.Add(ImbfairSide.TinyOp(o.TinyCalls));
-            tinyTheirs.Add(python.TinyOp(o.TinyCalls));
+            var (add, dim) = ImbfairSide.TinyOp(o.TinyCalls);
+            tinyOurs.Add(add);
+            dimOurs.Add(dim);
+            (add, dim) = python.TinyOp(o.TinyCalls);
+            tinyTheirs.Add(add);
+            dimTheirs.Add(dim);
         }
 
         var ourMedian = Median(ours.Select(x => x.ImagesPerSecond));
@@ -108,21 +123,22 @@ internal static class BridgeBenchmark
             $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Median(ours.Zip(theirs, (a, b) => a.ImagesPerSecond / b.ImagesPerSecond)):F3} median of per-round ratios, " +
             $"{ours.Max(x => x.ImagesPerSecond) / theirs.Max(x => x.ImagesPerSecond):F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"tiny op x.add_(1): imbfair {Median(tinyOurs):F0} ns/call, pytorch {Median(tinyTheirs):F0} ns/call"));
+            $"tiny op x.add_(1) on 1 element: imbfair {Median(tinyOurs):F0} ns/call, pytorch {Median(tinyTheirs):F0} ns/call; " +
+            $"bare call x.dim(): imbfair {Median(dimOurs):F0} ns/call, pytorch {Median(dimTheirs):F0} ns/call"));
         Console.Write(sb.ToString());
 
-        WriteCsv(o, ours, theirs, tinyOurs, tinyTheirs);
+        WriteCsv(o, ours, theirs, tinyOurs, tinyTheirs, dimOurs, dimTheirs);
         Console.WriteLine($"wrote {o.Csv}");
         return 0;
     }
 
-    private static void WriteCsv(Options o, List<Round> ours, List<Round> theirs, List<double> tinyOurs, List<double> tinyTheirs)
+    private static void WriteCsv(Options o, List<Round> ours, List<Round> theirs, List<double> tinyOurs, List<double> tinyTheirs, List<double> dimOurs, List<double> dimTheirs)
     {
         var inv = CultureInfo.InvariantCulture;
         var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
-        var sb = new StringBuilder("run_utc,benchmark,side,round,threads,batch,steps,optimizer,seconds,cpu_seconds,images_per_second,ns_per_call\n");
+        var sb = new StringBuilder("run_utc,benchmark,side,round,threads,blas_threads,batch,steps,optimizer,seconds,cpu_seconds,images_per_second,ns_per_call\n");
         void Row(string bench, string side, int round, int steps, double seconds, double cpu, double ips, double ns) =>
-            sb.Append(inv, $"{when},{bench},{side},{round},{o.Threads},{o.Batch},{steps},{o.Optimizer},")
+            sb.Append(inv, $"{when},{bench},{side},{round},{o.Threads},{o.BlasThreads},{o.Batch},{steps},{o.Optimizer},")
               .Append(double.IsNaN(seconds) ? "" : seconds.ToString("F6", inv)).Append(',')
               .Append(double.IsNaN(cpu) ? "" : cpu.ToString("F6", inv)).Append(',')
               .Append(double.IsNaN(ips) ? "" : ips.ToString("F2", inv)).Append(',')
@@ -137,6 +153,12 @@ internal static class BridgeBenchmark
         {
             Row("tiny_add_", "imbfair", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, tinyOurs[r]);
             Row("tiny_add_", "pytorch", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, tinyTheirs[r]);
+        }
+
+        for (var r = 0; r < dimOurs.Count; r++)
+        {
+            Row("bare_dim", "imbfair", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, dimOurs[r]);
+            Row("bare_dim", "pytorch", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, dimTheirs[r]);
         }
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(o.Csv))!;
@@ -173,6 +195,15 @@ internal static class BridgeBenchmark
             switch (args[i])
             {
                 case "--threads": o.Threads = Positive(); break;
+                case "--blas-threads":
+                    {
+                        var text = Value();
+                        o.BlasThreads = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                            ? n
+                            : throw new ArgumentException($"--blas-threads needs an integer >= 0, not '{text}'");
+                        break;
+                    }
+
                 case "--rounds": o.Rounds = Positive(); break;
                 case "--steps": o.Steps = Positive(); break;
                 case "--warmup": o.Warmup = Positive(); break;
@@ -210,12 +241,16 @@ internal static class BridgeBenchmark
             _fc = RegisterModule("fc", new nn.Linear(32 * 5 * 5, 10));
         }
 
-        // Intermediates go to the caller's dispose scope (the training step's).
+        // Intermediates are released when forward returns (their memory stays with autograd as long as
+        // backward needs it), as Python releases them when their last reference goes: holding every
+        // activation until the end of the step would free them all at once, and glibc would hand the
+        // heap top back to the kernel and fault it in again on the next step.
         public override Tensor forward(Tensor input)
         {
+            using var scope = torch.NewDisposeScope();
             var x = F.max_pool2d(F.relu(_conv1.forward(input)), 2);
             x = F.max_pool2d(F.relu(_conv2.forward(x)), 2);
-            return _fc.forward(x.flatten(1));
+            return _fc.forward(x.flatten(1)).MoveToOuterDisposeScope();
         }
     }
 
@@ -278,7 +313,8 @@ internal static class BridgeBenchmark
             return new Round(seconds, _o.Steps * _o.Batch / seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
         }
 
-        public static double TinyOp(int calls)
+        /// <summary>ns per call of x.add_(1) on a 1-element tensor, and of x.dim() (a bridge crossing that does no work).</summary>
+        public static (double add, double dim) TinyOp(int calls)
         {
             using var x = torch.zeros([1]).DetachFromDisposeScope();
             for (var i = 0; i < 1000; i++)
@@ -292,7 +328,17 @@ internal static class BridgeBenchmark
                 x.add_(1);
             }
 
-            return Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls;
+            var add = Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls;
+            long sum = 0;
+            start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < calls; i++)
+            {
+                sum += x.dim();
+            }
+
+            var dim = Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls;
+            GC.KeepAlive(sum);
+            return (add, dim);
         }
 
         public void Dispose()
@@ -329,7 +375,7 @@ internal static class BridgeBenchmark
             foreach (var a in new[]
                      {
                          o.Reference, "--serve", "--threads", $"{o.Threads}", "--batch", $"{o.Batch}", "--steps", $"{o.Steps}",
-                         "--warmup", $"{o.Warmup}", "--optimizer", o.Optimizer,
+                         "--warmup", $"{o.Warmup}", "--optimizer", o.Optimizer, "--blas-threads", $"{o.BlasThreads}",
                      })
             {
                 psi.ArgumentList.Add(a);
@@ -362,7 +408,11 @@ internal static class BridgeBenchmark
             return new Round(json.GetProperty("seconds").GetDouble(), json.GetProperty("images_per_second").GetDouble(), json.GetProperty("cpu_seconds").GetDouble());
         }
 
-        public double TinyOp(int calls) => Ask(string.Create(CultureInfo.InvariantCulture, $"tiny {calls}")).GetProperty("ns_per_call").GetDouble();
+        public (double add, double dim) TinyOp(int calls)
+        {
+            var json = Ask(string.Create(CultureInfo.InvariantCulture, $"tiny {calls}"));
+            return (json.GetProperty("ns_per_call").GetDouble(), json.GetProperty("dim_ns_per_call").GetDouble());
+        }
 
         public void Dispose()
         {

@@ -5,18 +5,34 @@ conv(16->32,3)-relu-maxpool-linear(800->10) on 28x28 images, batch 64, cross-ent
 batches pre-built. With --serve it sets up and warms up, prints "ready", then answers commands on stdin
 one line each, so the C# driver can alternate rounds with its own:
   round            -> {"seconds": s, "images_per_second": r, "cpu_seconds": c}   (--steps timed training steps)
-  tiny N           -> {"ns_per_call": t}                           (x.add_(1) on a 1-element tensor, N calls)
+  tiny N           -> {"ns_per_call": t, "dim_ns_per_call": d}      (N calls of x.add_(1) on a 1-element tensor,
+                                                                     then N of x.dim(), a call that does no work)
   quit
 Without --serve it runs --rounds rounds itself and prints one JSON line per round.
 """
 import argparse
+import ctypes
 import json
+import os
 import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+def set_blas_threads(n):
+    """openblas_set_num_threads on the OpenBLAS libtorch loaded (as torch.set_blas_num_threads in imbfair)."""
+    for name in ("libopenblas.so.0", "libblas.so.3", "libopenblas.so", "libopenblasp.so.0"):
+        try:
+            lib = ctypes.CDLL(name, mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+            fn = lib.openblas_set_num_threads
+        except (OSError, AttributeError):
+            continue
+        fn(n)
+        return True
+    return False
 
 
 class SmallCnn(nn.Module):
@@ -41,10 +57,13 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--optimizer", choices=["adamw", "sgd"], default="adamw")
+    ap.add_argument("--blas-threads", type=int, default=0, help="OpenBLAS threads (0: leave as loaded)")
     ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
+    if args.blas_threads > 0 and not set_blas_threads(args.blas_threads):
+        print("note: the BLAS is not OpenBLAS; --blas-threads ignored", file=sys.stderr)
     torch.manual_seed(0)
     model = SmallCnn()
     if args.optimizer == "adamw":
@@ -78,7 +97,11 @@ def main():
         start = time.perf_counter_ns()
         for _ in range(n):
             x.add_(1)
-        return {"ns_per_call": (time.perf_counter_ns() - start) / n}
+        add_ns = (time.perf_counter_ns() - start) / n
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            x.dim()
+        return {"ns_per_call": add_ns, "dim_ns_per_call": (time.perf_counter_ns() - start) / n}
 
     for _ in range(args.warmup):
         step()

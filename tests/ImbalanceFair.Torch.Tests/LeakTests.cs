@@ -130,3 +130,32 @@ public sealed class LeakTests(ITestOutputHelper output)
         throw new InvalidOperationException("no VmRSS line in /proc/self/status");
     }
 }
+
+/// <summary>The OpenBLAS thread knob changes process-wide state: it runs with the serial tests.</summary>
+[Collection(nameof(LeakCollection))]
+public sealed class BlasThreadsTests
+{
+    [Fact]
+    public void Blas_thread_count_can_be_set_when_the_blas_is_openblas()
+    {
+        var before = torch.get_blas_num_threads();
+        if (before is null)
+        {
+            Assert.False(torch.set_blas_num_threads(1)); // another BLAS: reported, nothing changes
+            return;
+        }
+
+        try
+        {
+            Assert.True(torch.set_blas_num_threads(1));
+            Assert.Equal(1, torch.get_blas_num_threads());
+        }
+        finally
+        {
+            torch.set_blas_num_threads(before.Value);
+        }
+
+        Assert.Equal(before, torch.get_blas_num_threads());
+        Assert.Throws<ArgumentOutOfRangeException>(() => torch.set_blas_num_threads(0));
+    }
+}

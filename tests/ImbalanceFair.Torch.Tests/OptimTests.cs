@@ -336,6 +336,19 @@ public sealed class LrSchedulerTests
         resumed.step();
         Assert.Equal(opt.lr, opt2.lr);
         Assert.Equal(opt.lr, resumed.get_last_lr());
+
+        // Resume through the optimizer's state dict (which holds the scheduled lr of step 13): a schedule made
+        // after loading still scales the configured rate, not the restored one.
+        using var opt3 = NewOptimizer(p, 3e-4);
+        using (var scope = torch.NewDisposeScope())
+        {
+            opt3.load_state_dict(opt.state_dict());
+        }
+
+        Assert.Equal(opt.lr, opt3.lr);
+        var resumed3 = new optim.lr_scheduler.CosineWithWarmup(opt3, 4, 20) { last_epoch = 13 };
+        Assert.Equal(3e-4, resumed3.base_lr);
+        Assert.Equal(opt.lr, opt3.lr);
     }
 
     [Fact]

@@ -39,7 +39,11 @@ public static partial class optim
 
             _state = new ParamState?[_parameters.Length];
             this.lr = lr;
+            initial_lr = lr;
         }
+
+        /// <summary>The learning rate the optimizer was created with: the base that schedules scale (PyTorch's initial_lr).</summary>
+        public double initial_lr { get; }
 
         /// <summary>The parameters this optimizer updates, in the order given (the indices of <see cref="state_dict"/>).</summary>
         public IReadOnlyList<Tensor> Parameters => _parameters;

@@ -18,12 +18,15 @@ public static partial class optim
             {
                 ArgumentNullException.ThrowIfNull(optimizer);
                 this.optimizer = optimizer;
-                base_lr = optimizer.lr;
+                base_lr = optimizer.initial_lr;
             }
 
             public Optimizer optimizer { get; }
 
-            /// <summary>The optimizer's learning rate when the schedule was created (PyTorch's initial_lr).</summary>
+            /// <summary>
+            /// The rate the schedule scales: the optimizer's <see cref="Optimizer.initial_lr"/>, so a schedule created after
+            /// <see cref="Optimizer.load_state_dict"/> (which restores the scheduled rate of the saved step) still has the right base.
+            /// </summary>
             public double base_lr { get; }
 
             /// <summary>The current position; setting it applies that step's learning rate to the optimizer.</summary>
