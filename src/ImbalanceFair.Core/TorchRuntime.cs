@@ -10,16 +10,23 @@ public static class TorchRuntime
     /// Sets libtorch's intra-op threads: <c>IMBFAIR_THREADS</c> when set, else every core this process may use.
     /// libtorch's own default can be 1 (Debian's OpenMP build reports one thread), which halves CPU speed.
     /// </summary>
+    /// <remarks>
+    /// OpenBLAS (Debian's pthread build) keeps its own pool of one thread per core that libtorch's setting does not
+    /// reach; with both pools busy the cores are oversubscribed and a training step ran several times slower
+    /// (bench/results/bridge.csv). libtorch already parallelises around its BLAS calls, so OpenBLAS gets one thread
+    /// unless <c>IMBFAIR_BLAS_THREADS</c> says otherwise.
+    /// </remarks>
     public static int ConfigureThreads(int? requested = null)
     {
-        var threads = requested ?? ThreadsFromEnvironment() ?? Environment.ProcessorCount;
+        var threads = requested ?? FromEnvironment("IMBFAIR_THREADS") ?? Environment.ProcessorCount;
         torch.set_num_threads(Math.Max(1, threads));
+        torch.set_blas_num_threads(FromEnvironment("IMBFAIR_BLAS_THREADS") ?? 1);
         return torch.get_num_threads();
     }
 
-    private static int? ThreadsFromEnvironment()
+    private static int? FromEnvironment(string name)
     {
-        var text = Environment.GetEnvironmentVariable("IMBFAIR_THREADS");
+        var text = Environment.GetEnvironmentVariable(name);
         if (string.IsNullOrWhiteSpace(text))
         {
             return null;
@@ -30,6 +37,6 @@ public static class TorchRuntime
             return n;
         }
 
-        throw new ArgumentException($"IMBFAIR_THREADS='{text}' is not a positive whole number; unset it or set e.g. IMBFAIR_THREADS=2");
+        throw new ArgumentException($"{name}='{text}' is not a positive whole number; unset it or set e.g. {name}=2");
     }
 }
