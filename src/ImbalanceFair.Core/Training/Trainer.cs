@@ -78,7 +78,7 @@ public sealed class Trainer
                 var order = Samplers.Create(_options.Sampler, set.LabelsHost, _classifier.Classes, _seed).EpochOrder(epoch);
                 state = TrainEpoch(epoch, set, order, loss, optimizer, schedule, state with { TotalSteps = totalSteps }, clock, cancel);
 
-                var metric = Validate();
+                var metric = Validate(epoch);
                 if (metric is { } m && m > state.BestMetric)
                 {
                     DisposeAll(best);
@@ -189,19 +189,26 @@ public sealed class Trainer
         };
     }
 
-    /// <summary>The selection metric on the validation set, or null when selection is "last" or there is no validation data.</summary>
-    private double? Validate()
+    /// <summary>
+    /// Validates after every epoch when there is validation data: logs balanced and worst-group accuracy and returns
+    /// the one <c>train.select</c> names (null for "last", which selects nothing).
+    /// </summary>
+    private double? Validate(int epoch)
     {
-        if (_validation is null || _options.Select == "last" || _validation.Labels.numel() == 0)
+        if (_validation is null || _validation.Labels.numel() == 0)
         {
             return null;
         }
 
         var p = Evaluation.Predict(_classifier, _validation.Images, _validation.Labels);
+        var balanced = Accuracy.Balanced(p.Labels, p.Predicted, _classifier.Classes);
+        var worstGroup = Accuracy.WorstGroup(_validation.Groups, p.Labels, p.Predicted);
+        _log.Information("Epoch {Epoch}: val balanced accuracy {Balanced:F4}, worst-group accuracy {WorstGroup:F4}", epoch + 1, balanced, worstGroup);
         return _options.Select switch
         {
-            "best-val-balanced-accuracy" => Accuracy.Balanced(p.Labels, p.Predicted, _classifier.Classes),
-            "best-val-worst-group" => Accuracy.WorstGroup(_validation.Groups, p.Labels, p.Predicted),
+            "last" => null,
+            "best-val-balanced-accuracy" => balanced,
+            "best-val-worst-group" => worstGroup,
             _ => throw new ArgumentException($"train.select must be last, best-val-balanced-accuracy or best-val-worst-group, not '{_options.Select}'"),
         };
     }

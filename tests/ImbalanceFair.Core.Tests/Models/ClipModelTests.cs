@@ -1,4 +1,7 @@
+using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Models;
+using ImbalanceFair.Core.Tests.Support;
+using ImbalanceFair.Torch.Serialization;
 using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Tests.Models;
@@ -138,5 +141,24 @@ public class ClipModelTests
                 Assert.True(model.parameter_count() > 10_000);
             }
         }
+    }
+
+    [Fact]
+    public void Init_from_a_safetensors_file_loads_by_name_and_rejects_other_sizes()
+    {
+        using var dir = new TempDir();
+        torch.manual_seed(3);
+        using var source = Model(OneLayer());
+        SafeTensors.SaveStateDict(source, dir.File("clip.safetensors"));
+        torch.manual_seed(4);
+        using var target = Model(OneLayer());
+        using var wider = Model(OneLayer() with { VisionWidth = 64 });
+
+        ModelInit.LoadFile(target, dir.File("clip.safetensors"));
+
+        Assert.Equal(source.visual_projection.weight.ToArray<float>(), target.visual_projection.weight.ToArray<float>());
+        var e = Assert.Throws<ConfigException>(() => ModelInit.LoadFile(wider, dir.File("clip.safetensors")));
+        Assert.Contains("size mismatch for vision_model.embeddings.class_embedding", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ConfigException>(() => ModelInit.LoadFile(target, dir.File("missing.safetensors")));
     }
 }
