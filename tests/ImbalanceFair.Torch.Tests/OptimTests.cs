@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using System.Globalization;
 using System.Text.Json;
 using ImbalanceFair.Torch.Tests.Support;

@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;

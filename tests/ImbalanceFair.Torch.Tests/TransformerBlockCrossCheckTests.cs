@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using System.Globalization;
 using ImbalanceFair.Torch.Serialization;
 using ImbalanceFair.Torch.Tests.Support;

@@ -63,20 +63,11 @@ public sealed class ImageDataset : IDisposable
 
     public bool FromCache { get; }
 
-    public long[] TrainCounts() => CountByClass(Train.LabelsHost);
+    public long[] TrainCounts() => ClassCounts.Of(Train.LabelsHost, Descriptor.NumClasses);
 
-    public long[] TestCounts() => CountByClass(Test.LabelsHost);
+    public long[] TestCounts() => ClassCounts.Of(Test.LabelsHost, Descriptor.NumClasses);
 
-    private long[] CountByClass(long[] labels)
-    {
-        var counts = new long[Descriptor.NumClasses];
-        foreach (var l in labels)
-        {
-            counts[l]++;
-        }
-
-        return counts;
-    }
+    public long[]? ValCounts() => Val is null ? null : ClassCounts.Of(Val.LabelsHost, Descriptor.NumClasses);
 
     /// <summary>Builds this run's split (DESIGN §5 imbalance keys) over the dataset's labels.</summary>
     public DataSplit BuildSplit(ImbalanceOptions imbalance, double valFraction, long seed, AttributeOptions? attribute = null, long[]? reserved = null) =>

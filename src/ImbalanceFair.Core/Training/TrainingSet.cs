@@ -17,11 +17,7 @@ public sealed class TrainingSet : IDisposable
         Images = images;
         Labels = labels;
         LabelsHost = labels.to(Device.CPU).ToArray<long>();
-        ClassCounts = new long[classes];
-        foreach (var l in LabelsHost)
-        {
-            ClassCounts[l]++;
-        }
+        ClassCounts = Data.ClassCounts.Of(LabelsHost, classes);
 
         _owns = ownsTensors;
     }

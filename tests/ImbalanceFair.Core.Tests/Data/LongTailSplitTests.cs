@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using System.Globalization;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data.Split;

@@ -38,7 +38,7 @@ internal static class DatasetsHandler
             output.WriteLine($"  train per class: {string.Join(' ', data.TrainCounts())}  (total {data.Train.Count})");
             if (data.Val is not null)
             {
-                output.WriteLine($"  val per class:   {string.Join(' ', CountByClass(data.Val.LabelsHost, d.NumClasses))}  (total {data.Val.Count})");
+                output.WriteLine($"  val per class:   {string.Join(' ', data.ValCounts()!)}  (total {data.Val.Count})");
             }
 
             output.WriteLine($"  test per class:  {string.Join(' ', data.TestCounts())}  (total {data.Test.Count})");
@@ -46,15 +46,4 @@ internal static class DatasetsHandler
 
         return ExitCodes.Success;
     });
-
-    private static long[] CountByClass(long[] labels, int classes)
-    {
-        var counts = new long[classes];
-        foreach (var l in labels)
-        {
-            counts[l]++;
-        }
-
-        return counts;
-    }
 }

@@ -115,7 +115,7 @@ public sealed class DataSplit
         long[] valIndices = val is null ? [.. valIdx] : Enumerable.Range(0, val.Labels.Length).Select(i => (long)i).ToArray();
         if (val is not null)
         {
-            valCounts = CountByClass(val.Labels, classes);
+            valCounts = ClassCounts.Of(val.Labels, classes);
         }
 
         var testIndices = Enumerable.Range(0, test.Labels.Length).Select(i => (long)i).ToArray();
@@ -140,7 +140,7 @@ public sealed class DataSplit
             TestAttributes = testAttr,
             TrainCounts = trainCounts,
             ValCounts = valCounts,
-            TestCounts = CountByClass(test.Labels, classes),
+            TestCounts = ClassCounts.Of(test.Labels, classes),
         };
     }
 
@@ -160,17 +160,6 @@ public sealed class DataSplit
         }
 
         return byClass;
-    }
-
-    private static long[] CountByClass(long[] labels, int classes)
-    {
-        var counts = new long[classes];
-        foreach (var l in labels)
-        {
-            counts[l]++;
-        }
-
-        return counts;
     }
 
     private static int[] ResolveOrder(IReadOnlyList<string> classNames, ImbalanceOptions imbalance, long seed)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ImbalanceFair.Core.Tests.Support;
+namespace ImbalanceFair.Tests.Shared;
 
 /// <summary>
 /// Runs Debian's python3 (which has python3-torch, -sklearn, -imblearn; scripts/bootstrap installs them)
