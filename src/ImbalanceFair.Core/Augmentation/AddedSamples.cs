@@ -1,0 +1,68 @@
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>
+/// What a strategy added for one epoch: images and labels on the device, and per sample its provenance — the source,
+/// the parent (index in the dataset's original train file, −1 if none), for SMOTE the neighbour and the
+/// interpolation factor λ (NaN otherwise). This is what augmented.safetensors records (DESIGN §6).
+/// </summary>
+public sealed class AddedSamples : IDisposable
+{
+    public AddedSamples(Tensor images, Tensor labels, SampleSource[] source, long[] parent, long[]? neighbor = null, float[]? lambda = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(parent);
+        var n = source.Length;
+        if (labels.numel() != n || parent.Length != n || (neighbor is not null && neighbor.Length != n) || (lambda is not null && lambda.Length != n) || images.size(0) != n)
+        {
+            throw new ArgumentException("every per-sample array of AddedSamples must have one entry per image");
+        }
+
+        Images = images.DetachFromDisposeScope();
+        Labels = labels.DetachFromDisposeScope();
+        LabelsHost = labels.to(Device.CPU).ToArray<long>();
+        Source = source;
+        Parent = parent;
+        Neighbor = neighbor ?? Enumerable.Repeat(-1L, n).ToArray();
+        Lambda = lambda ?? Enumerable.Repeat(float.NaN, n).ToArray();
+    }
+
+    public Tensor Images { get; }
+
+    public Tensor Labels { get; }
+
+    public long[] LabelsHost { get; }
+
+    public SampleSource[] Source { get; }
+
+    public long[] Parent { get; }
+
+    public long[] Neighbor { get; }
+
+    public float[] Lambda { get; }
+
+    public int Count => Source.Length;
+
+    /// <summary>An empty set shaped like <paramref name="like"/>'s images.</summary>
+    public static AddedSamples Empty(Tensor like)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        using var scope = torch.NewDisposeScope();
+        var shape = like.shape;
+        shape[0] = 0;
+        return new AddedSamples(torch.empty(shape, ScalarType.UInt8, like.device), torch.empty([0], ScalarType.Int64, like.device), [], []);
+    }
+
+    /// <summary>Per class and source, how many samples were added: counts[source][class].</summary>
+    public long[] CountsOf(SampleSource source, int classes) =>
+        Data.ClassCounts.Of(LabelsHost.Where((_, i) => Source[i] == source), classes);
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        Labels.Dispose();
+    }
+}

@@ -1,0 +1,68 @@
+using ImbalanceFair.Core.Training;
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>
+/// The trainer's per-epoch data with a strategy in the loop: real samples (all or the kept ones) plus the strategy's
+/// additions, concatenated on the device. Keeps the latest additions for split.csv and augmented.safetensors.
+/// </summary>
+public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
+{
+    private readonly IAugmentationStrategy _strategy;
+    private readonly RealTrainingData _real;
+    private readonly long[] _targets;
+    private EpochAugmentation? _current;
+
+    public AugmentedTrainingSource(IAugmentationStrategy strategy, RealTrainingData real, long[] targets)
+    {
+        _strategy = strategy ?? throw new ArgumentNullException(nameof(strategy));
+        _real = real ?? throw new ArgumentNullException(nameof(real));
+        _targets = targets ?? throw new ArgumentNullException(nameof(targets));
+    }
+
+    /// <summary>The additions of the latest epoch (null before the first).</summary>
+    public EpochAugmentation? Latest => _current;
+
+    /// <remarks>The model is passed through to the strategy; those that do not use it accept null.</remarks>
+    public TrainingSet ForEpoch(int epoch, ClipClassifier model)
+    {
+        if (_current is null || _strategy.RegeneratesEachEpoch)
+        {
+            var next = _strategy.Generate(epoch, _real, _targets, model);
+            _current?.Dispose();
+            _current = next;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var parts = new List<(Tensor images, Tensor labels)>();
+        if (_current.UseReal)
+        {
+            if (_current.KeptReal is { } kept)
+            {
+                var idx = torch.from_array<long>(kept, [kept.Length], _real.Images.device);
+                parts.Add((_real.Images.index_select(0, idx), _real.Labels.index_select(0, idx)));
+            }
+            else
+            {
+                parts.Add((_real.Images, _real.Labels));
+            }
+        }
+
+        if (_current.Added.Count > 0)
+        {
+            parts.Add((_current.Added.Images, _current.Added.Labels));
+        }
+
+        if (parts.Count == 1 && ReferenceEquals(parts[0].images, _real.Images))
+        {
+            return new TrainingSet(_real.Images, _real.Labels, _real.Classes, ownsTensors: false);
+        }
+
+        var images = torch.cat(parts.Select(p => p.images).ToArray()).DetachFromDisposeScope();
+        var labels = torch.cat(parts.Select(p => p.labels).ToArray()).DetachFromDisposeScope();
+        return new TrainingSet(images, labels, _real.Classes, ownsTensors: true);
+    }
+
+    public void Dispose() => _current?.Dispose();
+}

@@ -1,0 +1,44 @@
+using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Training;
+using ImbalanceFair.Torch;
+using Serilog;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>What a strategy may use besides the data: the run's seed, device, dataset, length and log.</summary>
+public sealed record AugmentContext(long Seed, Device Device, DatasetDescriptor Descriptor, int Epochs, ILogger Log);
+
+/// <summary>One epoch's training data as a strategy shapes it: which real samples stay, and what it adds.</summary>
+public sealed class EpochAugmentation : IDisposable
+{
+    public EpochAugmentation(AddedSamples added, long[]? keptReal = null, bool useReal = true)
+    {
+        Added = added ?? throw new ArgumentNullException(nameof(added));
+        KeptReal = keptReal;
+        UseReal = useReal;
+    }
+
+    public AddedSamples Added { get; }
+
+    /// <summary>Positions of the real samples kept (undersampling); null keeps them all.</summary>
+    public long[]? KeptReal { get; }
+
+    /// <summary>False for a stage that trains on added samples only (FFR's synthetic pre-training).</summary>
+    public bool UseReal { get; }
+
+    public void Dispose() => Added.Dispose();
+}
+
+/// <summary>
+/// A minority-augmentation strategy (DESIGN §8). <see cref="Generate"/> is called at the start of every epoch with
+/// the current model when <see cref="RegeneratesEachEpoch"/>, else once (epoch 0) and reused.
+/// </summary>
+public interface IAugmentationStrategy
+{
+    string Name { get; }
+
+    bool RegeneratesEachEpoch { get; }
+
+    /// <param name="targets">Per-class target counts (only classes below target receive samples).</param>
+    EpochAugmentation Generate(int epoch, RealTrainingData real, long[] targets, ClipClassifier model);
+}

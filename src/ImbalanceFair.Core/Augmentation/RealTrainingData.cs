@@ -1,0 +1,39 @@
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>
+/// The run's real training images (after the long-tailed split), on the device: uint8 [n, C, H, W], int64 labels,
+/// and for each sample its index in the dataset's original train file (a strategy's "parent").
+/// </summary>
+public sealed class RealTrainingData
+{
+    public RealTrainingData(Tensor images, Tensor labels, long[] originalIndices, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        Images = images;
+        Labels = labels;
+        LabelsHost = labels.to(Device.CPU).ToArray<long>();
+        OriginalIndices = originalIndices ?? throw new ArgumentNullException(nameof(originalIndices));
+        Classes = classes;
+        Counts = Data.ClassCounts.Of(LabelsHost, classes);
+    }
+
+    public Tensor Images { get; }
+
+    public Tensor Labels { get; }
+
+    public long[] LabelsHost { get; }
+
+    public long[] OriginalIndices { get; }
+
+    public int Classes { get; }
+
+    public long[] Counts { get; }
+
+    public int Count => LabelsHost.Length;
+
+    /// <summary>Positions (into this set) of the samples of class <paramref name="c"/>, in order.</summary>
+    public long[] IndicesOf(int c) => Enumerable.Range(0, Count).Where(i => LabelsHost[i] == c).Select(i => (long)i).ToArray();
+}
