@@ -12,13 +12,18 @@ public sealed class YamlObject
 {
     private readonly YamlMappingNode _node;
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+    private readonly YamlOrigins _origins;
 
-    private YamlObject(YamlMappingNode node, string file, string path)
+    private YamlObject(YamlMappingNode node, string file, string path, YamlOrigins? origins = null)
     {
         _node = node;
         File = file;
         Path = path;
+        _origins = origins ?? new YamlOrigins();
     }
+
+    /// <summary>A strict reader over an existing mapping (e.g. a file with command-line overrides grafted in).</summary>
+    public static YamlObject Over(YamlMappingNode node, string file, YamlOrigins origins) => new(node, file, string.Empty, origins);
 
     public string File { get; }
 
@@ -69,7 +74,9 @@ public sealed class YamlObject
         return Find(key) is { } n && !IsNull(n);
     }
 
-    public string Where(string key) => Find(key) is { } n ? $"{File}:{n.Start.Line}" : $"{File}:{_node.Start.Line}";
+    public string Where(string key) => Find(key) is { } n ? Origin(n) : Origin(_node);
+
+    private string Origin(YamlNode n) => _origins.Overrides.TryGetValue(n, out var text) ? $"command-line override '{text}'" : $"{File}:{n.Start.Line}";
 
     public string Dotted(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
@@ -141,7 +148,7 @@ public sealed class YamlObject
         return node switch
         {
             null => null,
-            YamlMappingNode map => new YamlObject(map, File, Dotted(key)),
+            YamlMappingNode map => new YamlObject(map, File, Dotted(key), _origins),
             _ => throw Error(key, "expected a mapping of keys"),
         };
     }
@@ -170,7 +177,7 @@ public sealed class YamlObject
             if (!_known.Contains(name))
             {
                 throw new ConfigException(
-                    $"{File}:{k.Start.Line}: unknown key '{Dotted(name)}'.{NearestKey.Suggestion(name, _known)} Valid keys here: {string.Join(", ", _known.Order(StringComparer.Ordinal))}");
+                    $"{Origin(k)}: unknown key '{Dotted(name)}'.{Suggest(name)} Valid keys here: {string.Join(", ", _known.Order(StringComparer.Ordinal))}");
             }
         }
     }
@@ -191,7 +198,19 @@ public sealed class YamlObject
 
     public ConfigException Error(string key, string problem) => new($"{Where(key)}: {Dotted(key)}: {problem}");
 
-    private ConfigException Missing(string key) => new($"{File}:{_node.Start.Line}: {Dotted(key)}: required key is missing");
+    private ConfigException Missing(string key) => new($"{Origin(_node)}: {Dotted(key)}: required key is missing");
+
+    /// <summary>The nearest sibling key, else a key elsewhere in the document with the same last name (train.lr → train.optimizer.lr).</summary>
+    private string Suggest(string name)
+    {
+        if (NearestKey.Find(name, _known) is { } near)
+        {
+            return $" Did you mean '{Dotted(near)}'?";
+        }
+
+        var elsewhere = _origins.AllKeys.Where(k => k.EndsWith("." + name, StringComparison.Ordinal) || k == name).ToList();
+        return elsewhere.Count > 0 ? $" Did you mean '{elsewhere[0]}'?" : NearestKey.Suggestion(name, _origins.AllKeys.Select(k => k[(k.LastIndexOf('.') + 1)..]).Distinct());
+    }
 
     /// <summary>Numbers as a person writes them, fractions included: 0.1, 1e-3, 8/255.</summary>
     public static double? ParseNumber(string text)
@@ -219,4 +238,15 @@ public sealed class YamlObject
 
     private static bool IsNull(YamlNode node) =>
         node is YamlScalarNode { Style: not ScalarStyle.SingleQuoted and not ScalarStyle.DoubleQuoted } s && (s.Value is null or "null" or "~" or "");
+}
+
+/// <summary>
+/// What a strict reader knows about a document beyond its text: the nodes that came from command-line overrides
+/// (errors name the override instead of a line) and every valid dotted key (for suggestions across levels).
+/// </summary>
+public sealed class YamlOrigins
+{
+    public Dictionary<YamlNode, string> Overrides { get; } = new(ReferenceEqualityComparer.Instance);
+
+    public IReadOnlyList<string> AllKeys { get; init; } = [];
 }
