@@ -17,6 +17,9 @@ internal static class CliApp
             option.Action = new VersionAction();
         }
 
+        GlobalOptions.AddTo(root);
+        root.Subcommands.Add(Run.RunCommand.Create());
+        root.Subcommands.Add(Validate.ValidateCommand.Create());
         root.Subcommands.Add(Datasets.DatasetsCommand.Create());
         return root;
     }

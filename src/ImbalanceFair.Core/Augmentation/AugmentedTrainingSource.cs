@@ -24,6 +24,18 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
     /// <summary>The additions of the latest epoch (null before the first).</summary>
     public EpochAugmentation? Latest => _current;
 
+    /// <summary>
+    /// Generates a once-only strategy's samples with the initial model, before training starts: a run resumed from a
+    /// checkpoint then trains on exactly the samples the interrupted run made, not ones made by restored weights.
+    /// </summary>
+    public void Prepare(ClipClassifier model)
+    {
+        if (!_strategy.RegeneratesEachEpoch && _current is null)
+        {
+            _current = _strategy.Generate(0, _real, _targets, model);
+        }
+    }
+
     /// <remarks>The model is passed through to the strategy; those that do not use it accept null.</remarks>
     public TrainingSet ForEpoch(int epoch, ClipClassifier model)
     {

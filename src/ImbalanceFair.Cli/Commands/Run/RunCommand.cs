@@ -1,0 +1,17 @@
+using System.CommandLine;
+
+namespace ImbalanceFair.Cli.Commands.Run;
+
+/// <summary>`imbfair run CONFIG [key=value ...] [--force]`.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Argument<string>("config") { Description = "The experiment config (YAML)" };
+        var overrides = new Argument<string[]>("overrides") { Description = "key=value overrides with the config's dotted keys, e.g. train.epochs=5", Arity = ArgumentArity.ZeroOrMore };
+        var force = new Option<bool>("--force") { Description = "Run again even if this config's run is already done" };
+        var command = new Command("run", "Run one experiment: split, augment, fine-tune, evaluate, write the result files") { config, overrides, force };
+        command.SetAction(parse => RunHandler.Run(parse, parse.GetValue(config)!, parse.GetValue(overrides) ?? [], parse.GetValue(force)));
+        return command;
+    }
+}

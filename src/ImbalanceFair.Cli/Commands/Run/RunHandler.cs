@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+using ImbalanceFair.Cli.Output;
+using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Runs;
+using Serilog.Core;
+using Serilog.Events;
+using System.CommandLine;
+
+namespace ImbalanceFair.Cli.Commands.Run;
+
+internal static class RunHandler
+{
+    public static int Run(ParseResult parse, string configPath, string[] overrides, bool force)
+    {
+        var output = ConsoleOutput.From(parse);
+        var level = new LoggingLevelSwitch(output.Level);
+        var log = output.Logger(level);
+        using var cancel = new CancellationTokenSource();
+        var signalExit = 0;
+        void Stop(PosixSignalContext ctx, int code)
+        {
+            // Finish the step in flight, keep the last epoch's checkpoint, and exit with the signal's code.
+            ctx.Cancel = true;
+            signalExit = code;
+            cancel.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, ExitCodes.Interrupted));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, ExitCodes.Terminated));
+        RunPlan plan;
+        try
+        {
+            plan = RunPlan.Prepare(RunConfigReader.Load(configPath, overrides));
+        }
+        catch (ConfigException e)
+        {
+            output.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            RunOutcome Work(IProgress<Core.Training.TrainProgress>? progress) => new ExperimentRunner(log) { Force = force, Progress = progress }.Run(plan, cancel.Token);
+            RunOutcome outcome;
+            if (output.Interactive)
+            {
+                // The live display owns the terminal while it draws; the full log still goes to run.log.
+                level.MinimumLevel = LogEventLevel.Warning;
+                outcome = ProgressDisplay.Run(Work);
+                level.MinimumLevel = output.Level;
+            }
+            else
+            {
+                outcome = Work(null);
+            }
+
+            if (output.Json)
+            {
+                output.Out.WriteLine(RunReport.Json(outcome));
+                if (!output.Quiet)
+                {
+                    RunReport.Table(outcome, output.Error);
+                }
+            }
+            else if (!output.Quiet)
+            {
+                RunReport.Table(outcome, output.Out);
+            }
+
+            return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            log.Warning("Interrupted. The checkpoint of the last finished epoch is in {RunDir}; run the same command again to resume.", plan.RunDir);
+            return signalExit;
+        }
+        catch (ConfigException e)
+        {
+            output.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.Error(e, "The run failed: {Message} (details in {RunDir}/run.log)", e.Message, plan.RunDir);
+            return ExitCodes.Failed;
+        }
+    }
+}
