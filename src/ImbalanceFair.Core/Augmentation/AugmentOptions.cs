@@ -62,6 +62,12 @@ public sealed record DiffusionOptions
 
     /// <summary>When a class has fewer images than it needs: false uses them all and warns; true fails.</summary>
     public bool Strict { get; init; }
+
+    /// <summary>
+    /// With mode ffr: how many epochs (from the first) train on the synthetic images alone before the rest fine-tune on
+    /// the real data; null: ⌈epochs / 2⌉. From 0 (no synthetic stage) to train.epochs (no real stage).
+    /// </summary>
+    public int? FfrEpochs { get; init; }
 }
 
 public sealed record AdversarialOptions

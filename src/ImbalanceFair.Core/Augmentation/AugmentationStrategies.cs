@@ -8,6 +8,7 @@ public static class AugmentationStrategies
         ["none"] = (_, _) => new NoAugmentation(),
         ["oversample"] = (_, ctx) => new RandomOversampling(ctx.Seed),
         ["undersample"] = (o, ctx) => new RandomUndersampling(ctx.Seed, o.Target, ctx.Descriptor.Classes),
+        ["diffusion"] = (o, ctx) => new DiffusionAugmentation(o.Diffusion, ctx),
     };
 
     public static IReadOnlyCollection<string> Names => s_table.Keys;

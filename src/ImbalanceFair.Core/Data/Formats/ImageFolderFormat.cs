@@ -61,7 +61,7 @@ internal sealed class ImageFolderFormat : IDatasetFormat
                 var classFolder = Path.Combine(folder, cls);
                 if (Directory.Exists(classFolder))
                 {
-                    files.AddRange(List(classFolder));
+                    files.AddRange(ListImages(classFolder));
                 }
                 else
                 {
@@ -79,11 +79,31 @@ internal sealed class ImageFolderFormat : IDatasetFormat
         return new DecodedDataset(parts["train"], parts["test"], parts.GetValueOrDefault("val"));
     }
 
-    private static List<string> List(string classFolder) =>
+    /// <summary>The image files of one class folder (by extension, hidden files skipped), in ordinal name order.</summary>
+    internal static List<string> ListImages(string classFolder) =>
         Directory.EnumerateFiles(classFolder)
             .Where(f => ImageFile.HasImageExtension(f) && !Path.GetFileName(f).StartsWith('.'))
             .Order(StringComparer.Ordinal)
             .ToList();
+
+    /// <summary>
+    /// The sub-folder names of <paramref name="folder"/> (hidden ones skipped), in ordinal order; a name that is not one of
+    /// <paramref name="classes"/> is a <see cref="DataFormatException"/> naming the folder (<paramref name="classesOf"/>
+    /// says where the classes are listed).
+    /// </summary>
+    internal static List<string> ClassFolders(string folder, IReadOnlyList<string> classes, string classesOf)
+    {
+        var present = Directory.EnumerateDirectories(folder).Select(Path.GetFileName).OfType<string>()
+            .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+        var unknown = present.Except(classes, StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+        {
+            throw DataFormatException.For(folder,
+                $"{Plural(unknown.Count, "folder")} {Quote(unknown)} {(unknown.Count == 1 ? "is" : "are")} not a class of {classesOf} (classes: {Quote(classes)})");
+        }
+
+        return present;
+    }
 
     private static DecodedPart ReadPart(DatasetDescriptor d, string split, string folder)
     {
@@ -92,15 +112,7 @@ internal sealed class ImageFolderFormat : IDatasetFormat
             throw DataFormatException.For(folder, $"{split} folder not found (dataset '{d.Name}', {d.File}). To get it: {d.Obtain}");
         }
 
-        var present = Directory.EnumerateDirectories(folder).Select(Path.GetFileName).OfType<string>()
-            .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToList();
-        var unknown = present.Except(d.Classes, StringComparer.Ordinal).ToList();
-        if (unknown.Count > 0)
-        {
-            throw DataFormatException.For(folder,
-                $"{Plural(unknown.Count, "folder")} {Quote(unknown)} {(unknown.Count == 1 ? "is" : "are")} not a class of {d.File} (classes: {Quote(d.Classes)})");
-        }
-
+        var present = ClassFolders(folder, d.Classes, d.File);
         var missing = d.Classes.Except(present, StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
@@ -111,7 +123,7 @@ internal sealed class ImageFolderFormat : IDatasetFormat
         var labels = new List<long>();
         for (var k = 0; k < d.NumClasses; k++)
         {
-            var listed = List(Path.Combine(folder, d.Classes[k]));
+            var listed = ListImages(Path.Combine(folder, d.Classes[k]));
             if (listed.Count == 0 && split == "train")
             {
                 throw DataFormatException.For(Path.Combine(folder, d.Classes[k]), $"no images (*{string.Join(", *", ImageFile.Extensions)}) for class '{d.Classes[k]}'");

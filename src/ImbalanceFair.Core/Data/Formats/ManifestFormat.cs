@@ -113,6 +113,20 @@ internal sealed class ManifestFormat : IDatasetFormat
             throw DataFormatException.For(o.Csv, $"file not found (dataset '{d.Name}', {d.File}). To get it: {d.Obtain}");
         }
 
+        return ReadTable<Row>(o.Csv, header =>
+        {
+            var columns = Columns.Find(header, o, d);
+            return (record, line) => columns.Parse(record, line, o, d);
+        });
+    }
+
+    /// <summary>
+    /// Reads a CSV file with a header row: <paramref name="parserFor"/> sees the header and returns the parser of a
+    /// row (its fields and 1-based line number). A row with fewer fields than the header, malformed CSV or an unreadable
+    /// file is a <see cref="DataFormatException"/> naming the file and line. The file must exist.
+    /// </summary>
+    internal static List<T> ReadTable<T>(string csvPath, Func<string[], Func<string[], int, T>> parserFor)
+    {
         var options = CsvReaderOptions.Default with
         {
             HasHeader = true,
@@ -120,24 +134,24 @@ internal sealed class ManifestFormat : IDatasetFormat
             TrackLineNumbers = true,
             MalformedData = CsvMalformedDataHandling.Throw,
         };
-        var rows = new List<Row>();
+        var rows = new List<T>();
         try
         {
-            using var csv = CsvReader.FromFile(o.Csv, options);
+            using var csv = CsvReader.FromFile(csvPath, options);
             var header = csv.Headers.ToArray();
             if (header.Length == 0)
             {
-                throw DataFormatException.For(o.Csv, "empty: expected a header row and one row per image");
+                throw DataFormatException.For(csvPath, "empty: expected a header row and one row per image");
             }
 
-            var columns = Columns.Find(header, o, d);
-            var record = new string[columns.Count];
+            var parse = parserFor(header);
+            var record = new string[header.Length];
             while (csv.Read())
             {
                 var line = (int)csv.LineNumber;
-                if (csv.FieldCount < columns.Count)
+                if (csv.FieldCount < header.Length)
                 {
-                    throw DataFormatException.For(o.Csv, $"line {line}: {csv.FieldCount} fields, the header has {columns.Count}");
+                    throw DataFormatException.For(csvPath, $"line {line}: {csv.FieldCount} fields, the header has {header.Length}");
                 }
 
                 for (var i = 0; i < record.Length; i++)
@@ -145,19 +159,46 @@ internal sealed class ManifestFormat : IDatasetFormat
                     record[i] = csv.GetString(i);
                 }
 
-                rows.Add(columns.Parse(record, line, o, d));
+                rows.Add(parse(record, line));
             }
         }
         catch (CsvFormatException e)
         {
-            throw DataFormatException.For(o.Csv, $"{(e.LineNumber > 0 ? $"line {e.LineNumber}: " : string.Empty)}not valid CSV: {e.Message.Split('\n')[0]}");
+            throw DataFormatException.For(csvPath, $"{(e.LineNumber > 0 ? $"line {e.LineNumber}: " : string.Empty)}not valid CSV: {e.Message.Split('\n')[0]}");
         }
         catch (IOException e)
         {
-            throw DataFormatException.For(o.Csv, $"cannot be read ({e.Message})");
+            throw DataFormatException.For(csvPath, $"cannot be read ({e.Message})");
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// A name from <paramref name="names"/> or a whole-number index (any non-negative one when there are no names);
+    /// anything else is a <see cref="DataFormatException"/> naming the CSV file and line, and where the names
+    /// (<paramref name="whats"/>, plural: "classes") are listed.
+    /// </summary>
+    internal static long ParseIndex(string text, IReadOnlyList<string>? names, string column, string whats, string csvPath, int line, string namesOf)
+    {
+        if (names is not null)
+        {
+            for (var i = 0; i < names.Count; i++)
+            {
+                if (string.Equals(names[i], text, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+        }
+
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && (names is null || index < names.Count))
+        {
+            return index;
+        }
+
+        var known = names is null ? "a whole number" : $"one of {string.Join(", ", names.Select(n => $"'{n}'"))} or an index below {names.Count}";
+        throw DataFormatException.For(csvPath, $"line {line}: unknown {column} '{text}': expected {known} (the {whats} of {namesOf})");
     }
 
     /// <summary>Where each value is in a row, found from the header.</summary>
@@ -209,8 +250,8 @@ internal sealed class ManifestFormat : IDatasetFormat
                 throw DataFormatException.For(o.Csv, $"line {line}: empty image path");
             }
 
-            var label = Index(record[Label], d.Classes, "label", "class", line, o, d);
-            long? attribute = Attribute < 0 ? null : Index(record[Attribute], d.AttributeValues, "attribute", "attribute value", line, o, d);
+            var label = ParseIndex(record[Label], d.Classes, "label", "classes", o.Csv, line, d.File);
+            long? attribute = Attribute < 0 ? null : ParseIndex(record[Attribute], d.AttributeValues, "attribute", "attribute values", o.Csv, line, d.File);
             var split = record[Split].ToLowerInvariant() switch
             {
                 "0" or "train" => 0,
@@ -219,29 +260,6 @@ internal sealed class ManifestFormat : IDatasetFormat
                 var s => throw DataFormatException.For(o.Csv, $"line {line}: split '{s}' is not train, val or test (or 0, 1, 2)"),
             };
             return new Row(line, path, System.IO.Path.GetFullPath(System.IO.Path.Combine(o.Root, path)), label, attribute, split);
-        }
-
-        /// <summary>A name from <paramref name="names"/> or a whole-number index (any non-negative one when there are no names).</summary>
-        private static long Index(string text, IReadOnlyList<string>? names, string column, string what, int line, Options o, DatasetDescriptor d)
-        {
-            if (names is not null)
-            {
-                for (var i = 0; i < names.Count; i++)
-                {
-                    if (string.Equals(names[i], text, StringComparison.Ordinal))
-                    {
-                        return i;
-                    }
-                }
-            }
-
-            if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && (names is null || index < names.Count))
-            {
-                return index;
-            }
-
-            var known = names is null ? "a whole number" : $"one of {string.Join(", ", names.Select(n => $"'{n}'"))} or an index below {names.Count}";
-            throw DataFormatException.For(o.Csv, $"line {line}: unknown {column} '{text}': expected {known} (the {what}s of {d.File})");
         }
     }
 }

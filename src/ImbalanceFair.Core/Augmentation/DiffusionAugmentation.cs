@@ -1,0 +1,267 @@
+using System.Globalization;
+using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Data.Images;
+using ImbalanceFair.Core.Training;
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>
+/// <c>diffusion</c>: imports externally generated images (a folder of class sub-folders or a manifest CSV
+/// <c>path,label[,attribute]</c>, see <see cref="SyntheticPool"/>), decoded and resized to the dataset's channels and
+/// size, recorded as <see cref="SampleSource.Synthetic"/> with parent −1. Two modes:
+/// <list type="bullet">
+/// <item><b>mix</b>: a class below its target receives up to (target − real count) synthetic images of its own class,
+/// added to the real data once for the whole run. Classes at or above target receive none.</item>
+/// <item><b>ffr</b> ("From Fake to Real", Hemmat et al. 2023): epochs 0 … k−1 train on a class-balanced synthetic set
+/// alone (no real image); epochs k … end train on the real data alone (no synthetic image). k is
+/// <c>ffr_epochs</c>, by default ⌈epochs / 2⌉. The balanced set has the same number K of images of every class: K is
+/// the largest target (the head class's count, n_max under <c>target: balance</c>), so that pre-training sees as many
+/// images per class as the balanced real set would; when some class has fewer than K synthetic images, K drops to
+/// the smallest count available to every class (with a warning, or an error when strict), so that the set stays
+/// exactly balanced. The balanced set is decoded once and reused every synthetic epoch.</item>
+/// </list>
+/// When a class has more images than it needs, the ones used are drawn without replacement by a
+/// <see cref="SeededRandom"/> of the run seed (stream 9000 + class), then kept in the pool's order; a class with fewer
+/// than it needs uses them all with a warning, or is an error naming the class and both counts when
+/// <c>strict: true</c>. The source is scanned and images decoded at the first <see cref="Generate"/>, not when the
+/// strategy is made.
+/// </summary>
+public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
+{
+    private const long SelectionStream = 9000;
+
+    private readonly DiffusionOptions _options;
+    private readonly AugmentContext _context;
+    private SyntheticPool? _pool;
+    private AddedSamples? _pretraining;
+
+    public DiffusionAugmentation(DiffusionOptions options, AugmentContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        if (string.IsNullOrWhiteSpace(options.Source))
+        {
+            throw new ConfigException(
+                "augment.diffusion.source is required with augment.strategy: diffusion (a folder of class sub-folders, or a manifest CSV path,label[,attribute])");
+        }
+
+        if (options.Mode is not ("mix" or "ffr"))
+        {
+            throw new ConfigException($"augment.diffusion.mode must be mix or ffr, not '{options.Mode}'");
+        }
+
+        if (options.Mode == "ffr" && options.FfrEpochs is { } k && (k < 0 || k > context.Epochs))
+        {
+            throw new ConfigException($"augment.diffusion.ffr_epochs must be between 0 and train.epochs ({context.Epochs}), not {k}");
+        }
+
+        _options = options;
+        _context = context;
+        Source = Path.GetFullPath(options.Source);
+        FfrEpochs = options.Mode == "ffr" ? options.FfrEpochs ?? DefaultFfrEpochs(context.Epochs) : 0;
+    }
+
+    public string Name => "diffusion";
+
+    /// <summary>ffr changes the training set between its two stages, so it is asked at every epoch; mix only once.</summary>
+    public bool RegeneratesEachEpoch => _options.Mode == "ffr";
+
+    /// <summary>The synthetic images' folder or manifest, as a full path.</summary>
+    public string Source { get; }
+
+    /// <summary>With ffr: the epochs (from 0) trained on synthetic images only; 0 with mix.</summary>
+    public int FfrEpochs { get; }
+
+    /// <summary>⌈epochs / 2⌉.</summary>
+    public static int DefaultFfrEpochs(int epochs) => (epochs + 1) / 2;
+
+    public EpochAugmentation Generate(int epoch, RealTrainingData real, long[] targets, ClipClassifier model)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(targets);
+        CheckGeometry(real);
+        if (_options.Mode == "mix")
+        {
+            return new EpochAugmentation(Mix(real, targets));
+        }
+
+        if (epoch < FfrEpochs)
+        {
+            _pretraining ??= Balanced(real, targets);
+            return new EpochAugmentation(Share(_pretraining), useReal: false);
+        }
+
+        if (_pretraining is not null || epoch == FfrEpochs)
+        {
+            _context.Log.Information("diffusion (ffr): epoch {Epoch} onwards fine-tunes on the {Count} real images only", epoch, real.Count);
+        }
+
+        _pretraining?.Dispose();
+        _pretraining = null;
+        return new EpochAugmentation(AddedSamples.Empty(real.Images));
+    }
+
+    public void Dispose()
+    {
+        _pretraining?.Dispose();
+        _pretraining = null;
+    }
+
+    private IReadOnlyList<string> ClassNames => _context.Descriptor.Classes;
+
+    private SyntheticPool Pool()
+    {
+        if (_pool is null)
+        {
+            _pool = SyntheticPool.Scan(Source, ClassNames, _context.Descriptor.File);
+            _context.Log.Information("diffusion: {Count} synthetic images in {Source} ({PerClass})",
+                _pool.Counts.Sum(), Source, PerClass(_pool.Counts));
+        }
+
+        return _pool;
+    }
+
+    /// <summary>mix: each class below target gets up to target − real of its synthetic images.</summary>
+    private AddedSamples Mix(RealTrainingData real, long[] targets)
+    {
+        var pool = Pool();
+        var picks = new List<(int label, SyntheticPool.PoolImage image)>();
+        var added = new long[real.Classes];
+        for (var c = 0; c < real.Classes; c++)
+        {
+            var need = targets[c] - real.Counts[c];
+            if (need <= 0)
+            {
+                continue;
+            }
+
+            var available = pool.ByClass[c];
+            if (available.Count < need)
+            {
+                Short(c, need, available.Count, $"to reach its target of {targets[c]} ({real.Counts[c]} real)");
+            }
+
+            var chosen = Choose(c, available, (int)Math.Min(need, available.Count));
+            picks.AddRange(chosen.Select(image => (c, image)));
+            added[c] = chosen.Count;
+        }
+
+        _context.Log.Information("diffusion (mix): adding {Count} synthetic images to the real data ({PerClass})", picks.Count, PerClass(added));
+        return Decode(picks, real);
+    }
+
+    /// <summary>ffr's pre-training set: K images of every class (see the class summary for K).</summary>
+    private AddedSamples Balanced(RealTrainingData real, long[] targets)
+    {
+        var pool = Pool();
+        var counts = pool.Counts;
+        var k = targets.Max();
+        var shortClasses = Enumerable.Range(0, counts.Length).Where(c => counts[c] < k).ToList();
+        if (shortClasses.Count > 0)
+        {
+            var empty = shortClasses.Where(c => counts[c] == 0).ToList();
+            if (empty.Count > 0)
+            {
+                throw DataFormatException.For(Source,
+                    $"no synthetic images of {Names(empty)}: mode ffr pre-trains on class-balanced synthetic data, which needs images of every class");
+            }
+
+            foreach (var c in shortClasses)
+            {
+                Short(c, k, counts[c], "for ffr's class-balanced synthetic stage (the largest target)");
+            }
+
+            k = counts.Min();
+            _context.Log.Warning("diffusion (ffr): the class-balanced synthetic set has {K} images per class, the most every class has", k);
+        }
+
+        var picks = new List<(int label, SyntheticPool.PoolImage image)>();
+        for (var c = 0; c < counts.Length; c++)
+        {
+            picks.AddRange(Choose(c, pool.ByClass[c], (int)k).Select(image => (c, image)));
+        }
+
+        _context.Log.Information(
+            "diffusion (ffr): epochs 0-{Last} train on {Count} class-balanced synthetic images ({PerClass} per class) without real images; the remaining epochs on the real images only",
+            FfrEpochs - 1, picks.Count, k);
+        return Decode(picks, real);
+    }
+
+    /// <summary>A class with fewer images than it needs: an error when strict, else a warning (and all of them are used).</summary>
+    private void Short(int c, long need, long available, string why)
+    {
+        if (_options.Strict)
+        {
+            throw DataFormatException.For(Source,
+                $"class '{ClassNames[c]}' needs {need} synthetic images {why}, but the source has {available} " +
+                "(augment.diffusion.strict is true; with strict: false the available ones are used and a warning is logged)");
+        }
+
+        _context.Log.Warning("diffusion: class {Class} needs {Needed} synthetic images {Why:l}, but {Source} has only {Available}: using them all",
+            ClassNames[c], need, why, Source, available);
+    }
+
+    /// <summary>n images of class c: all of them when n covers the pool, else a seeded draw kept in pool order.</summary>
+    private List<SyntheticPool.PoolImage> Choose(int c, IReadOnlyList<SyntheticPool.PoolImage> available, int n)
+    {
+        if (n >= available.Count)
+        {
+            return [.. available];
+        }
+
+        var order = Enumerable.Range(0, available.Count).ToArray();
+        new SeededRandom(_context.Seed, SelectionStream + c).Shuffle(order.AsSpan());
+        var chosen = order[..n];
+        Array.Sort(chosen);
+        return chosen.Select(i => available[i]).ToList();
+    }
+
+    private AddedSamples Decode(List<(int label, SyntheticPool.PoolImage image)> picks, RealTrainingData real)
+    {
+        if (picks.Count == 0)
+        {
+            return AddedSamples.Empty(real.Images);
+        }
+
+        var d = _context.Descriptor;
+        var pixels = ImageFile.DecodeAll(picks.Select(p => p.image.File).ToList(), d.Channels, d.Height, d.Width,
+            _pool!.IsManifest ? i => picks[i].image.Origin! : null);
+        var n = picks.Count;
+        using var scope = torch.NewDisposeScope();
+        var device = real.Images.device;
+        var images = torch.from_bytes(pixels, ScalarType.UInt8, [n, d.Channels, d.Height, d.Width]).to(device);
+        var labels = torch.from_array<long>(picks.Select(p => (long)p.label).ToArray(), [n], device);
+        return new AddedSamples(images, labels, Enumerable.Repeat(SampleSource.Synthetic, n).ToArray(), Enumerable.Repeat(-1L, n).ToArray());
+    }
+
+    /// <summary>A second handle on the same tensors, so that the trainer disposing an epoch's additions leaves the cache alive.</summary>
+    private static AddedSamples Share(AddedSamples s)
+    {
+        using var scope = torch.NewDisposeScope();
+        return new AddedSamples(s.Images.alias(), s.Labels.alias(), s.Source, s.Parent, s.Neighbor, s.Lambda);
+    }
+
+    private void CheckGeometry(RealTrainingData real)
+    {
+        var d = _context.Descriptor;
+        var shape = real.Images.shape;
+        if (shape.Length != 4 || shape[1] != d.Channels || shape[2] != d.Height || shape[3] != d.Width)
+        {
+            throw new InvalidOperationException(
+                $"the real images are [{string.Join(", ", shape)}], not [n, {d.Channels}, {d.Height}, {d.Width}] as dataset '{d.Name}' says");
+        }
+
+        if (real.Classes != d.NumClasses)
+        {
+            throw new InvalidOperationException($"the real data has {real.Classes} classes, dataset '{d.Name}' {d.NumClasses}");
+        }
+    }
+
+    private string PerClass(long[] counts) =>
+        string.Join(", ", counts.Select((n, c) => $"{ClassNames[c]}: {n.ToString(CultureInfo.InvariantCulture)}"));
+
+    private string Names(IEnumerable<int> classes) =>
+        string.Join(", ", classes.Select(c => $"class '{ClassNames[c]}'"));
+}
