@@ -13,6 +13,7 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
     private readonly RealTrainingData _real;
     private readonly long[] _targets;
     private EpochAugmentation? _current;
+    private EpochAugmentation? _recorded;
 
     public AugmentedTrainingSource(IAugmentationStrategy strategy, RealTrainingData real, long[] targets)
     {
@@ -23,6 +24,12 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
 
     /// <summary>The additions of the latest epoch (null before the first).</summary>
     public EpochAugmentation? Latest => _current;
+
+    /// <summary>
+    /// What the results report: the latest epoch that added samples (FFR's last stage trains on real data only, yet
+    /// its synthetic stage is what the run added), else the latest epoch.
+    /// </summary>
+    public EpochAugmentation? Recorded => _current is { Added.Count: > 0 } || _recorded is null ? _current : _recorded;
 
     /// <summary>
     /// Generates a once-only strategy's samples with the initial model, before training starts: a run resumed from a
@@ -42,7 +49,16 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
         if (_current is null || _strategy.RegeneratesEachEpoch)
         {
             var next = _strategy.Generate(epoch, _real, _targets, model);
-            _current?.Dispose();
+            if (_current is { Added.Count: > 0 } && next.Added.Count == 0)
+            {
+                _recorded?.Dispose();
+                _recorded = _current;
+            }
+            else
+            {
+                _current?.Dispose();
+            }
+
             _current = next;
         }
 
@@ -76,5 +92,9 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
         return new TrainingSet(images, labels, _real.Classes, ownsTensors: true);
     }
 
-    public void Dispose() => _current?.Dispose();
+    public void Dispose()
+    {
+        _current?.Dispose();
+        _recorded?.Dispose();
+    }
 }

@@ -249,7 +249,7 @@ public static class RunConfigReader
         var adasyn = y.GetObject("adasyn");
         adasyn?.Allow("k");
         var diffusion = y.GetObject("diffusion");
-        diffusion?.Allow("source", "mode", "strict");
+        diffusion?.Allow("source", "mode", "strict", "ffr_epochs");
         var adv = y.GetObject("adversarial");
         adv?.Allow("eps", "alpha", "steps", "norm", "random_start", "regenerate", "eps_per_class");
         var m2m = y.GetObject("m2m");
@@ -268,8 +268,9 @@ public static class RunConfigReader
             Adasyn = adasyn is null ? d.Adasyn : new AdasynOptions { K = (int)Int(adasyn, "k", d.Adasyn.K, 1, 1000) },
             Diffusion = diffusion is null ? d.Diffusion : new DiffusionOptions
             {
-                Source = diffusion.GetString("source"), Mode = Choice(diffusion, "mode", d.Diffusion.Mode, ["mix", "ffr"]),
+                Source = RelativeToConfig(diffusion, "source"), Mode = Choice(diffusion, "mode", d.Diffusion.Mode, ["mix", "ffr"]),
                 Strict = diffusion.GetBool("strict") ?? d.Diffusion.Strict,
+                FfrEpochs = diffusion.Has("ffr_epochs") ? (int)Int(diffusion, "ffr_epochs", 0, 0, 100_000) : null,
             },
             Adversarial = adv is null ? d.Adversarial : new AdversarialOptions
             {
@@ -286,6 +287,18 @@ public static class RunConfigReader
                 StepSize = Num(m2m, "step_size", d.M2m.StepSize, 0, double.MaxValue, minExclusive: true),
             },
         };
+    }
+
+    /// <summary>A path as written in the config file is relative to that file's folder; one from an override, to the current folder.</summary>
+    private static string? RelativeToConfig(YamlObject y, string key)
+    {
+        var path = y.GetString(key);
+        if (path is null || Path.IsPathRooted(path) || y.Where(key).StartsWith("command-line", StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(y.File)) ?? ".", path));
     }
 
     private static Dictionary<string, long> Counts(YamlObject counts)

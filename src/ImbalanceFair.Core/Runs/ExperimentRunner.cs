@@ -35,7 +35,7 @@ public sealed class ExperimentRunner
         if (File.Exists(Path.Combine(dir, DoneFile)) && !Force)
         {
             _log.Information("Already done: {RunDir} (use --force to run it again)", dir);
-            return new RunOutcome(dir, RunStatus.Skipped, ResultFiles.ReadSummary(dir));
+            return new RunOutcome(dir, RunStatus.Skipped, RunFiles.ReadSummary(dir));
         }
 
         if (Force && Directory.Exists(dir))
@@ -88,6 +88,7 @@ public sealed class ExperimentRunner
         using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device);
         var real = new RealTrainingData(train.Images, train.Labels, train.SourceIndices, d.NumClasses);
         var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log));
+        using var strategyResources = strategy as IDisposable;
         var targets = c.Augment.Target.For(real.Counts, d.Classes);
         using var source = new AugmentedTrainingSource(strategy, real, targets);
         source.Prepare(classifier);
@@ -101,7 +102,7 @@ public sealed class ExperimentRunner
 
         log.Information("Evaluating on {Count} test images", test.Count);
         var predictions = Evaluation.Predict(classifier, test.Images, test.Labels);
-        var summary = ResultFiles.WriteAll(new RunResults(plan, split, train, test, predictions, result, source.Latest, classifier, attributes), log);
+        var summary = RunFiles.WriteAll(new RunResults(plan, split, train, test, predictions, result, source.Recorded, classifier, attributes), log);
         if (c.Output.SaveModel)
         {
             Torch.Serialization.SafeTensors.SaveStateDict(model, Path.Combine(dir, "model.safetensors"));
