@@ -1,6 +1,9 @@
 namespace ImbalanceFair.Core.Metrics;
 
-/// <summary>Accuracy-family metrics over host label arrays (DESIGN §7); used for validation and for the results.</summary>
+/// <summary>
+/// Accuracy-family metrics over host label arrays (DESIGN §7) for per-epoch validation; the same definitions as
+/// <see cref="MetricSuite"/>, which computes the test-set metrics and result files.
+/// </summary>
 public static class Accuracy
 {
     /// <summary>recall_c = correct_c / n_c for each class; NaN for a class without samples.</summary>

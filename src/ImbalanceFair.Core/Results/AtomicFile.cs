@@ -1,15 +1,23 @@
+using System.Text;
+
 namespace ImbalanceFair.Core.Results;
 
-/// <summary>Writes whole files through a temporary name in the same folder and a rename: readers never see half a file.</summary>
+/// <summary>Writes a file under a temporary name in the same folder and renames it, so readers never see half a file.</summary>
 public static class AtomicFile
 {
-    public static void WriteText(string path, string text)
+    public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(write);
         var temp = $"{path}.{Environment.ProcessId}.tmp";
         try
         {
-            File.WriteAllText(temp, text);
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush();
+            }
+
             File.Move(temp, path, overwrite: true);
         }
         finally
@@ -17,4 +25,6 @@ public static class AtomicFile
             File.Delete(temp);
         }
     }
+
+    public static void WriteText(string path, string text) => Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)));
 }
