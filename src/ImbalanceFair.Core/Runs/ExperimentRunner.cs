@@ -102,7 +102,7 @@ public sealed class ExperimentRunner
 
         log.Information("Evaluating on {Count} test images", test.Count);
         var predictions = Evaluation.Predict(classifier, test.Images, test.Labels);
-        var summary = RunFiles.WriteAll(new RunResults(plan, split, train, test, predictions, result, source.Recorded, classifier, attributes), log);
+        var summary = RunFiles.WriteAll(new RunResults(plan, split, real, test, predictions, null, result, source.Recorded, attributes), log);
         if (c.Output.SaveModel)
         {
             Torch.Serialization.SafeTensors.SaveStateDict(model, Path.Combine(dir, "model.safetensors"));

@@ -5,7 +5,7 @@ using ImbalanceFair.Core.Tests.Augmentation;
 using ImbalanceFair.Core.Tests.Support;
 using ImbalanceFair.Torch;
 
-namespace ImbalanceFair.Core.Tests.ResultFiles;
+namespace ImbalanceFair.Core.Tests.Outputs;
 
 public class SplitFileTests
 {

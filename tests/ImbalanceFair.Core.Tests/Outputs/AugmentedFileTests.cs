@@ -5,7 +5,7 @@ using ImbalanceFair.Core.Tests.Support;
 using ImbalanceFair.Torch;
 using ImbalanceFair.Torch.Serialization;
 
-namespace ImbalanceFair.Core.Tests.ResultFiles;
+namespace ImbalanceFair.Core.Tests.Outputs;
 
 public class AugmentedFileTests
 {
