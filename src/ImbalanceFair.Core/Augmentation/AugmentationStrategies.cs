@@ -9,6 +9,9 @@ public static class AugmentationStrategies
         ["oversample"] = (_, ctx) => new RandomOversampling(ctx.Seed),
         ["undersample"] = (o, ctx) => new RandomUndersampling(ctx.Seed, o.Target, ctx.Descriptor.Classes),
         ["diffusion"] = (o, ctx) => new DiffusionAugmentation(o.Diffusion, ctx),
+        ["smote"] = (o, ctx) => new Smote(ctx.Seed, o.Smote, ctx.Descriptor.Classes),
+        ["borderline-smote"] = (o, ctx) => new BorderlineSmote(ctx.Seed, o.Borderline, ctx.Descriptor.Classes, ctx.Log),
+        ["adasyn"] = (o, ctx) => new Adasyn(ctx.Seed, o.Adasyn, ctx.Descriptor.Classes),
     };
 
     public static IReadOnlyCollection<string> Names => s_table.Keys;

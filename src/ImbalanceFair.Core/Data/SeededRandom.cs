@@ -51,6 +51,9 @@ public sealed class SeededRandom
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>Uniform in [0, 1) with 24 random bits: every value is a float strictly below 1.</summary>
+    public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
+
     /// <summary>Uniform integer in [0, n), unbiased (Lemire's method with rejection).</summary>
     public long NextInt64(long n)
     {

@@ -1,0 +1,176 @@
+using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Training;
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>
+/// <c>adasyn</c> (He et al. 2008, with imbalanced-learn 0.10's rules). For a class lacking n samples, sample x_i
+/// seeds g_i = rint(r_i / Σr · n) new ones, r_i the fraction of other-class samples among its k nearest neighbours
+/// in the whole set (itself excluded); each new one is x_i + u·(x_nn − x_i) with x_nn one of x_i's k nearest
+/// same-class neighbours and u ~ U[0, 1). The class receives Σg_i samples, which rounding can make differ from n,
+/// exactly as in imbalanced-learn (whose floating-point arithmetic, summation order included, is reproduced so that
+/// the allocation is the same). As there, a class none of whose samples has another class among its neighbours is an
+/// error (use smote).
+/// </summary>
+public sealed class Adasyn : IAugmentationStrategy
+{
+    private readonly long _seed;
+    private readonly int _k;
+    private readonly IReadOnlyList<string>? _classNames;
+
+    public Adasyn(long seed, AdasynOptions options, IReadOnlyList<string>? classNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        SmoteFamily.CheckK("augment.adasyn.k", options.K);
+        _seed = seed;
+        _k = options.K;
+        _classNames = classNames;
+    }
+
+    public string Name => "adasyn";
+
+    public bool RegeneratesEachEpoch => false;
+
+    public EpochAugmentation Generate(int epoch, RealTrainingData real, long[] targets, ClipClassifier model)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(targets);
+        var plan = new Interpolations();
+        using var rows = SmoteFamily.Rows(real);
+        for (var c = 0; c < real.Classes; c++)
+        {
+            var members = real.IndicesOf(c);
+            var need = targets[c] - members.Length;
+            if (need <= 0 || members.Length == 0)
+            {
+                continue;
+            }
+
+            var name = SmoteFamily.ClassName(_classNames, c);
+            var allocation = Allocation(real, rows, c, need, _k, name);
+            SmoteFamily.RequireNeighbors("augment.adasyn.k", _k, members.Length - 1, $"class '{name}'");
+            var parents = Enumerable.Range(0, members.Length).Where(i => allocation[i] > 0).Select(i => (long)i).ToArray();
+            using var classRows = SmoteFamily.Select(rows, members);
+            using var queries = SmoteFamily.Select(classRows, parents);
+            var nns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(classRows, queries, _k, parents));
+            var rng = new SeededRandom(_seed, SmoteFamily.AdasynStream + c);
+            for (var p = 0; p < parents.Length; p++)
+            {
+                for (var j = 0; j < allocation[parents[p]]; j++)
+                {
+                    var col = rng.NextInt64(_k);
+                    plan.Add(c, members[parents[p]], members[nns[(p * _k) + col]], rng.NextSingle());
+                }
+            }
+        }
+
+        return new EpochAugmentation(plan.Materialize(real));
+    }
+
+    /// <summary>
+    /// How many samples each sample of class <paramref name="c"/> (in order) seeds, as imbalanced-learn 0.10's ADASYN
+    /// computes it: ratio = (#other-class among the k nearest in the whole set) / k; ratio /= ratio.sum();
+    /// rint(ratio · need).
+    /// </summary>
+    internal static long[] Allocation(RealTrainingData real, Tensor rows, int c, long need, int k, string className)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(rows);
+        var members = real.IndicesOf(c);
+        SmoteFamily.RequireNeighbors("augment.adasyn.k", k, real.Count - 1, "the training set");
+        using var queries = SmoteFamily.Select(rows, members);
+        var nns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(rows, queries, k, members));
+        var ratio = new double[members.Length];
+        for (var i = 0; i < members.Length; i++)
+        {
+            var other = 0;
+            for (var j = 0; j < k; j++)
+            {
+                if (real.LabelsHost[nns[(i * k) + j]] != c)
+                {
+                    other++;
+                }
+            }
+
+            ratio[i] = (double)other / k;
+        }
+
+        var total = NumpySum(ratio);
+        if (total == 0)
+        {
+            throw new InvalidOperationException(
+                $"adasyn: no sample of class '{className}' has a sample of another class among its {k} nearest neighbours, so ADASYN " +
+                "cannot weight them (imbalanced-learn fails here too); use augment.strategy: smote");
+        }
+
+        var allocation = new long[members.Length];
+        for (var i = 0; i < members.Length; i++)
+        {
+            allocation[i] = (long)Math.Round(ratio[i] / total * need, MidpointRounding.ToEven);
+        }
+
+        if (allocation.Sum() == 0)
+        {
+            throw new InvalidOperationException($"adasyn: the allocation for class '{className}' rounds to no samples at all (as imbalanced-learn, which fails)");
+        }
+
+        return allocation;
+    }
+
+    /// <summary>
+    /// numpy's float64 <c>np.sum</c> of a contiguous 1-D array, bit for bit: blocks of 8192 (the ufunc buffer) added
+    /// in turn, each summed pairwise (numpy's pairwise_sum: 8 accumulators up to 128 elements, halves above).
+    /// </summary>
+    internal static double NumpySum(ReadOnlySpan<double> values)
+    {
+        var sum = 0.0;
+        for (var start = 0; start < values.Length; start += 8192)
+        {
+            sum += PairwiseSum(values.Slice(start, Math.Min(8192, values.Length - start)));
+        }
+
+        return sum;
+    }
+
+    private static double PairwiseSum(ReadOnlySpan<double> a)
+    {
+        var n = a.Length;
+        if (n < 8)
+        {
+            var res = 0.0;
+            foreach (var x in a)
+            {
+                res += x;
+            }
+
+            return res;
+        }
+
+        if (n <= 128)
+        {
+            Span<double> r = stackalloc double[8];
+            a[..8].CopyTo(r);
+            var i = 8;
+            for (; i < n - (n % 8); i += 8)
+            {
+                for (var j = 0; j < 8; j++)
+                {
+                    r[j] += a[i + j];
+                }
+            }
+
+            var sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            for (; i < n; i++)
+            {
+                sum += a[i];
+            }
+
+            return sum;
+        }
+
+        var half = n / 2;
+        half -= half % 8;
+        return PairwiseSum(a[..half]) + PairwiseSum(a[half..]);
+    }
+}

@@ -1,0 +1,63 @@
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>
+/// The samples a SMOTE-family strategy decided to make, one per entry: its label, the positions (in the real set)
+/// of its parent x_i and neighbour x_nn, and λ. <see cref="Materialize"/> computes x_i + λ·(x_nn − x_i) on the
+/// device in float32 pixel space [0, 255] (a subtraction, a multiplication and an addition, each rounded once), and
+/// rounds half to even into uint8.
+/// </summary>
+internal sealed class Interpolations
+{
+    private readonly List<long> _labels = [];
+    private readonly List<long> _parents = [];
+    private readonly List<long> _neighbors = [];
+    private readonly List<float> _lambdas = [];
+
+    public int Count => _labels.Count;
+
+    public void Add(long label, long parent, long neighbor, float lambda)
+    {
+        _labels.Add(label);
+        _parents.Add(parent);
+        _neighbors.Add(neighbor);
+        _lambdas.Add(lambda);
+    }
+
+    /// <summary>The added images with their provenance (parent and neighbour as original train-file indices).</summary>
+    public AddedSamples Materialize(RealTrainingData real)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        if (Count == 0)
+        {
+            return AddedSamples.Empty(real.Images);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var device = real.Images.device;
+        var flat = real.Images.reshape(real.Count, -1);
+        var d = flat.size(1);
+        // Three float32 [chunk, D] buffers at a time.
+        var chunk = (int)Math.Clamp(NearestNeighbors.BlockBytes / (3 * 4 * d), 1, Count);
+        var parents = _parents.ToArray();
+        var neighbors = _neighbors.ToArray();
+        var lambdas = _lambdas.ToArray();
+        var parts = new List<Tensor>();
+        for (var s = 0; s < Count; s += chunk)
+        {
+            var n = Math.Min(chunk, Count - s);
+            var p = flat.index_select(0, torch.from_array<long>(parents.AsSpan(s, n), [n], device)).to(ScalarType.Float32);
+            var nb = flat.index_select(0, torch.from_array<long>(neighbors.AsSpan(s, n), [n], device)).to(ScalarType.Float32);
+            var lambda = torch.from_array<float>(lambdas.AsSpan(s, n), [n, 1], device);
+            parts.Add(nb.sub_(p).mul_(lambda).add_(p).round().clamp_(0, 255).to(ScalarType.UInt8));
+        }
+
+        var shape = real.Images.shape;
+        shape[0] = Count;
+        var images = (parts.Count == 1 ? parts[0] : torch.cat([.. parts])).reshape(shape);
+        var labels = torch.from_array<long>(_labels.ToArray(), [Count], device);
+        return new AddedSamples(images, labels, Enumerable.Repeat(SampleSource.Smote, Count).ToArray(),
+            parents.Select(i => real.OriginalIndices[i]).ToArray(), neighbors.Select(i => real.OriginalIndices[i]).ToArray(), lambdas);
+    }
+}

@@ -1,0 +1,77 @@
+using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Training;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>
+/// <c>smote</c> (imbalanced-learn 0.10's SMOTE, pixel space): for each class below its target, as many samples as it
+/// lacks, each x_i + u·(x_nn − x_i) with the parent x_i drawn uniformly among the class's samples, x_nn uniformly
+/// among the parent's k nearest same-class neighbours (Euclidean on the flattened pixels, itself excluded) and
+/// u ~ U[0, 1). Draws come from the run seed (one stream per class); neighbours are exact (<see cref="NearestNeighbors"/>),
+/// so the samples are the same on every device and thread count.
+/// </summary>
+public sealed class Smote : IAugmentationStrategy
+{
+    private readonly long _seed;
+    private readonly int _k;
+    private readonly IReadOnlyList<string>? _classNames;
+
+    public Smote(long seed, SmoteOptions options, IReadOnlyList<string>? classNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        SmoteFamily.CheckSpace(options);
+        _seed = seed;
+        _k = options.K;
+        _classNames = classNames;
+    }
+
+    public string Name => "smote";
+
+    public bool RegeneratesEachEpoch => false;
+
+    public EpochAugmentation Generate(int epoch, RealTrainingData real, long[] targets, ClipClassifier model)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(targets);
+        var plan = new Interpolations();
+        var rows = SmoteFamily.Rows(real);
+        for (var c = 0; c < real.Classes; c++)
+        {
+            var members = real.IndicesOf(c);
+            var need = targets[c] - members.Length;
+            if (need <= 0 || members.Length == 0)
+            {
+                continue;
+            }
+
+            SmoteFamily.RequireNeighbors("augment.smote.k", _k, members.Length - 1, $"class '{SmoteFamily.ClassName(_classNames, c)}'");
+            var rng = new SeededRandom(_seed, SmoteFamily.SmoteStream + c);
+            var draws = new (long row, long col, float lambda)[need];
+            for (var i = 0; i < need; i++)
+            {
+                var row = rng.NextInt64(members.Length);
+                var col = rng.NextInt64(_k);
+                draws[i] = (row, col, rng.NextSingle());
+            }
+
+            // Neighbours only of the samples drawn as parents.
+            var parents = draws.Select(d => d.row).Distinct().Order().ToArray();
+            var slot = new Dictionary<long, int>(parents.Length);
+            for (var i = 0; i < parents.Length; i++)
+            {
+                slot[parents[i]] = i;
+            }
+
+            using var classRows = SmoteFamily.Select(rows, members);
+            using var queries = SmoteFamily.Select(classRows, parents);
+            var nns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(classRows, queries, _k, parents));
+            foreach (var (row, col, lambda) in draws)
+            {
+                plan.Add(c, members[row], members[nns[(slot[row] * _k) + col]], lambda);
+            }
+        }
+
+        rows.Dispose();
+        return new EpochAugmentation(plan.Materialize(real));
+    }
+}

@@ -1,0 +1,100 @@
+using ImbalanceFair.Core.Config;
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>What smote, borderline-smote and adasyn share: option checks, the flattened pixels, per-class streams.</summary>
+internal static class SmoteFamily
+{
+    // SeededRandom streams: stream base + class index (oversample uses 7000 + c, undersample 8000 + c).
+    public const long SmoteStream = 9000;
+    public const long BorderlineStream = 10000;
+    public const long AdasynStream = 11000;
+
+    public static void CheckK(string key, int k)
+    {
+        if (k < 1)
+        {
+            throw new ConfigException($"{key} must be a whole number >= 1, not {k}");
+        }
+    }
+
+    public static void CheckSpace(SmoteOptions options)
+    {
+        CheckK("augment.smote.k", options.K);
+        switch (options.Space)
+        {
+            case "pixel":
+                return;
+            case "embedding":
+                throw new ConfigException(
+                    "augment.smote.space: embedding is not supported yet: its samples would be frozen image embeddings, which the " +
+                    "training set (images only) cannot carry; use space: pixel");
+            default:
+                throw new ConfigException($"augment.smote.space must be pixel or embedding, not '{options.Space}'");
+        }
+    }
+
+    /// <summary>imbalanced-learn fails with fewer than k + 1 samples in a class it over-samples; so do we, saying which.</summary>
+    public static void RequireNeighbors(string key, int k, long available, string what)
+    {
+        if (available < k)
+        {
+            throw new ConfigException($"{key} = {k} needs at least {k} neighbours for {what}, which has {available}; lower {key}");
+        }
+    }
+
+    public static string ClassName(IReadOnlyList<string>? names, int c) => names is not null && c < names.Count ? names[c] : $"{c}";
+
+    /// <summary>The real images as [n, D] rows (a view).</summary>
+    public static Tensor Rows(RealTrainingData real) => real.Images.reshape(real.Count, -1);
+
+    public static Tensor Select(Tensor rows, long[] positions) =>
+        rows.index_select(0, torch.from_array<long>(positions, [positions.Length], rows.device));
+
+    /// <summary>
+    /// Runs <paramref name="search"/> with OpenBLAS using as many threads as libtorch: the float64 matrix products
+    /// of the neighbour search go to the BLAS, which <see cref="TorchRuntime"/> keeps at one thread for training
+    /// (where libtorch parallelises around it). Nothing else runs while a strategy generates.
+    /// </summary>
+    public static T WithBlasThreads<T>(Device device, Func<T> search)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        var blas = device.Type == DeviceType.CPU ? torch.get_blas_num_threads() : null;
+        var threads = torch.get_num_threads();
+        if (blas is not { } before || before == threads)
+        {
+            return search();
+        }
+
+        torch.set_blas_num_threads(threads);
+        try
+        {
+            return search();
+        }
+        finally
+        {
+            torch.set_blas_num_threads(before);
+        }
+    }
+
+    /// <summary>Beta(a, b) for whole a, b as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b) sums of exponentials.</summary>
+    public static double Beta(Data.SeededRandom rng, int a, int b)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        var x = Gamma(rng, a);
+        var y = Gamma(rng, b);
+        return x / (x + y);
+    }
+
+    private static double Gamma(Data.SeededRandom rng, int shape)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < shape; i++)
+        {
+            sum -= Math.Log(1.0 - rng.NextDouble());
+        }
+
+        return sum;
+    }
+}
