@@ -53,7 +53,7 @@ public sealed class Adasyn : IAugmentationStrategy
             var parents = Enumerable.Range(0, members.Length).Where(i => allocation[i] > 0).Select(i => (long)i).ToArray();
             using var classRows = SmoteFamily.Select(rows, members);
             using var queries = SmoteFamily.Select(classRows, parents);
-            var nns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(classRows, queries, _k, parents));
+            var nns = NearestNeighbors.Search(classRows, queries, _k, parents);
             var rng = new SeededRandom(_seed, SmoteFamily.AdasynStream + c);
             for (var p = 0; p < parents.Length; p++)
             {
@@ -80,7 +80,7 @@ public sealed class Adasyn : IAugmentationStrategy
         var members = real.IndicesOf(c);
         SmoteFamily.RequireNeighbors("augment.adasyn.k", k, real.Count - 1, "the training set");
         using var queries = SmoteFamily.Select(rows, members);
-        var nns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(rows, queries, k, members));
+        var nns = NearestNeighbors.Search(rows, queries, k, members);
         var ratio = new double[members.Length];
         for (var i = 0; i < members.Length; i++)
         {

@@ -86,7 +86,7 @@ public sealed class BorderlineSmote : IAugmentationStrategy
 
             using var classRows = SmoteFamily.Select(rows, members);
             using var dangerRows = SmoteFamily.Select(rows, danger);
-            var nns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(classRows, dangerRows, k, dangerInClass));
+            var nns = NearestNeighbors.Search(classRows, dangerRows, k, dangerInClass);
             for (var i = 0; i < sameClass; i++)
             {
                 var row = rng.NextInt64(danger.Length);
@@ -99,7 +99,7 @@ public sealed class BorderlineSmote : IAugmentationStrategy
                 var others = Enumerable.Range(0, real.Count).Where(i => real.LabelsHost[i] != c).Select(i => (long)i).ToArray();
                 SmoteFamily.RequireNeighbors("augment.borderline.k", k, others.Length, $"the classes other than '{name}'");
                 using var otherRows = SmoteFamily.Select(rows, others);
-                var otherNns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(otherRows, dangerRows, k));
+                var otherNns = NearestNeighbors.Search(otherRows, dangerRows, k);
                 for (var i = 0; i < otherClass; i++)
                 {
                     var row = rng.NextInt64(danger.Length);
@@ -127,7 +127,7 @@ public sealed class BorderlineSmote : IAugmentationStrategy
         var members = real.IndicesOf(c);
         SmoteFamily.RequireNeighbors("augment.borderline.m", m, real.Count - 1, "the training set");
         using var queries = SmoteFamily.Select(rows, members);
-        var nns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(rows, queries, m, members));
+        var nns = NearestNeighbors.Search(rows, queries, m, members);
         var danger = new bool[members.Length];
         for (var i = 0; i < members.Length; i++)
         {

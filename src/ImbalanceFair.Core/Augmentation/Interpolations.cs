@@ -38,26 +38,26 @@ internal sealed class Interpolations
         var device = real.Images.device;
         var flat = real.Images.reshape(real.Count, -1);
         var d = flat.size(1);
-        // Three float32 [chunk, D] buffers at a time.
-        var chunk = (int)Math.Clamp(NearestNeighbors.BlockBytes / (3 * 4 * d), 1, Count);
+        // Pieces of at most PieceBytes (a float32 [chunk, D] buffer), each written into the output.
+        var chunk = (int)Math.Clamp(NearestNeighbors.PieceBytes / (4 * d), 1, Count);
         var parents = _parents.ToArray();
         var neighbors = _neighbors.ToArray();
         var lambdas = _lambdas.ToArray();
-        var parts = new List<Tensor>();
+        var images = torch.empty([Count, d], ScalarType.UInt8, device);
         for (var s = 0; s < Count; s += chunk)
         {
+            using var chunkScope = torch.NewDisposeScope();
             var n = Math.Min(chunk, Count - s);
             var p = flat.index_select(0, torch.from_array<long>(parents.AsSpan(s, n), [n], device)).to(ScalarType.Float32);
             var nb = flat.index_select(0, torch.from_array<long>(neighbors.AsSpan(s, n), [n], device)).to(ScalarType.Float32);
             var lambda = torch.from_array<float>(lambdas.AsSpan(s, n), [n, 1], device);
-            parts.Add(nb.sub_(p).mul_(lambda).add_(p).round().clamp_(0, 255).to(ScalarType.UInt8));
+            images.narrow(0, s, n).copy_(nb.sub_(p).mul_(lambda).add_(p).round().clamp_(0, 255));
         }
 
         var shape = real.Images.shape;
         shape[0] = Count;
-        var images = (parts.Count == 1 ? parts[0] : torch.cat([.. parts])).reshape(shape);
         var labels = torch.from_array<long>(_labels.ToArray(), [Count], device);
-        return new AddedSamples(images, labels, Enumerable.Repeat(SampleSource.Smote, Count).ToArray(),
+        return new AddedSamples(images.reshape(shape), labels, Enumerable.Repeat(SampleSource.Smote, Count).ToArray(),
             parents.Select(i => real.OriginalIndices[i]).ToArray(), neighbors.Select(i => real.OriginalIndices[i]).ToArray(), lambdas);
     }
 }

@@ -34,7 +34,7 @@ public sealed class Smote : IAugmentationStrategy
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(targets);
         var plan = new Interpolations();
-        var rows = SmoteFamily.Rows(real);
+        using var rows = SmoteFamily.Rows(real);
         for (var c = 0; c < real.Classes; c++)
         {
             var members = real.IndicesOf(c);
@@ -64,14 +64,13 @@ public sealed class Smote : IAugmentationStrategy
 
             using var classRows = SmoteFamily.Select(rows, members);
             using var queries = SmoteFamily.Select(classRows, parents);
-            var nns = SmoteFamily.WithBlasThreads(real.Images.device, () => NearestNeighbors.Search(classRows, queries, _k, parents));
+            var nns = NearestNeighbors.Search(classRows, queries, _k, parents);
             foreach (var (row, col, lambda) in draws)
             {
                 plan.Add(c, members[row], members[nns[(slot[row] * _k) + col]], lambda);
             }
         }
 
-        rows.Dispose();
         return new EpochAugmentation(plan.Materialize(real));
     }
 }

@@ -52,32 +52,6 @@ internal static class SmoteFamily
     public static Tensor Select(Tensor rows, long[] positions) =>
         rows.index_select(0, torch.from_array<long>(positions, [positions.Length], rows.device));
 
-    /// <summary>
-    /// Runs <paramref name="search"/> with OpenBLAS using as many threads as libtorch: the float64 matrix products
-    /// of the neighbour search go to the BLAS, which <see cref="TorchRuntime"/> keeps at one thread for training
-    /// (where libtorch parallelises around it). Nothing else runs while a strategy generates.
-    /// </summary>
-    public static T WithBlasThreads<T>(Device device, Func<T> search)
-    {
-        ArgumentNullException.ThrowIfNull(search);
-        var blas = device.Type == DeviceType.CPU ? torch.get_blas_num_threads() : null;
-        var threads = torch.get_num_threads();
-        if (blas is not { } before || before == threads)
-        {
-            return search();
-        }
-
-        torch.set_blas_num_threads(threads);
-        try
-        {
-            return search();
-        }
-        finally
-        {
-            torch.set_blas_num_threads(before);
-        }
-    }
-
     /// <summary>Beta(a, b) for whole a, b as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b) sums of exponentials.</summary>
     public static double Beta(Data.SeededRandom rng, int a, int b)
     {

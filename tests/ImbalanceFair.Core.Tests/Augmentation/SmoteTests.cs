@@ -295,13 +295,58 @@ public class SmoteTests(ImblearnReference reference) : IClassFixture<ImblearnRef
                 .OrderBy(x => x.dist).ThenBy(x => x.j).Take(k).Select(x => x.j));
         }
 
-        Assert.Equal(expected, NearestNeighbors.Search(keys, queries, k, queryPositions));
-        // Chunks of one query row and blocks of a few key rows give the same.
-        Assert.Equal(expected, NearestNeighbors.Search(keys, queries, k, queryPositions, blockBytes: 8 * d * 4));
+        // The float32 screen (whose re-ranking cannot prove these ties and falls back), the exact path, and chunks
+        // of one query row and blocks of a few key rows, all give the same.
+        Assert.Equal(expected, NearestNeighbors.Search(keys, queries, k, queryPositions, screen: true));
+        Assert.Equal(expected, NearestNeighbors.Search(keys, queries, k, queryPositions, screen: false));
+        Assert.Equal(expected, NearestNeighbors.Search(keys, queries, k, queryPositions, blockBytes: 8 * d * 4, screen: true));
+        Assert.Equal(expected, NearestNeighbors.Search(keys, queries, k, queryPositions, blockBytes: 8 * d * 4, screen: false));
         // Without self-exclusion each query finds itself, or the first row equal to it.
         var firstEqual = queryPositions.Select(q => (long)Enumerable.Range(0, n).First(j => bytes.AsSpan(j * d, d).SequenceEqual(bytes.AsSpan((int)q * d, d)))).ToArray();
         Assert.Equal(firstEqual, NearestNeighbors.Search(keys, queries, 1));
         Assert.NotEqual(queryPositions, firstEqual); // the data have duplicates
+
+        // All rows equal: nothing can be proved from float32 distances, every row falls back to the exact path.
+        var same = torch.zeros([40, 4], ScalarType.UInt8);
+        var all = Enumerable.Range(0, 40).Select(i => (long)i).ToArray();
+        var lowest = all.SelectMany(q => all.Where(j => j != q).Take(3)).ToArray();
+        Assert.Equal(lowest, NearestNeighbors.Search(same, same, 3, all, screen: true));
+        Assert.Equal(lowest, NearestNeighbors.Search(same, same, 3, all, screen: false));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(40)]
+    public void Screened_and_exact_searches_agree_with_brute_force_on_images(int k)
+    {
+        // 28×28 random-ish images (a smooth pattern plus noise), as the screen meets them in practice.
+        var rng = new SeededRandom(6, k);
+        const int n = 300, d = 784;
+        var bytes = new byte[n * d];
+        for (var i = 0; i < n; i++)
+        {
+            var phase = rng.NextDouble() * 6;
+            for (var j = 0; j < d; j++)
+            {
+                bytes[(i * d) + j] = (byte)Math.Clamp(128 + (90 * Math.Sin(phase + (j / 50.0))) + (40 * (rng.NextDouble() - 0.5)), 0, 255);
+            }
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var keys = torch.from_bytes(bytes, ScalarType.UInt8, [n, d]);
+        var self = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
+        var expected = new List<long>();
+        for (var q = 0; q < n; q++)
+        {
+            expected.AddRange(Enumerable.Range(0, n).Where(j => j != q)
+                .Select(j => (j: (long)j, dist: SmoteTestData.SquaredDistance(bytes.AsSpan(q * d, d), bytes.AsSpan(j * d, d))))
+                .OrderBy(x => x.dist).ThenBy(x => x.j).Take(k).Select(x => x.j));
+        }
+
+        Assert.Equal(expected, NearestNeighbors.Search(keys, keys, k, self, screen: true));
+        Assert.Equal(expected, NearestNeighbors.Search(keys, keys, k, self, screen: false));
+        Assert.Equal(expected, NearestNeighbors.Search(keys, keys, k, self, blockBytes: 8 * d * 50, screen: true));
     }
 
     [Fact]
