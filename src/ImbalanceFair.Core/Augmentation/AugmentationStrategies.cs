@@ -8,6 +8,9 @@ public static class AugmentationStrategies
         ["none"] = (_, _) => new NoAugmentation(),
         ["oversample"] = (_, ctx) => new RandomOversampling(ctx.Seed),
         ["undersample"] = (o, ctx) => new RandomUndersampling(ctx.Seed, o.Target, ctx.Descriptor.Classes),
+        ["fgsm"] = (o, ctx) => new AdversarialAugmentation("fgsm", o.Adversarial, ctx.Seed, ctx.Log),
+        ["pgd"] = (o, ctx) => new AdversarialAugmentation("pgd", o.Adversarial, ctx.Seed, ctx.Log),
+        ["m2m"] = (o, ctx) => new M2mAugmentation(o.M2m, ctx.Seed, ctx.Log),
     };
 
     public static IReadOnlyCollection<string> Names => s_table.Keys;
