@@ -12,6 +12,9 @@ public static class AugmentationStrategies
         ["smote"] = (o, ctx) => new Smote(ctx.Seed, o.Smote, ctx.Descriptor.Classes),
         ["borderline-smote"] = (o, ctx) => new BorderlineSmote(ctx.Seed, o.Borderline, ctx.Descriptor.Classes, ctx.Log),
         ["adasyn"] = (o, ctx) => new Adasyn(ctx.Seed, o.Adasyn, ctx.Descriptor.Classes),
+        ["fgsm"] = (o, ctx) => new AdversarialAugmentation("fgsm", o.Adversarial, ctx.Seed, ctx.Log),
+        ["pgd"] = (o, ctx) => new AdversarialAugmentation("pgd", o.Adversarial, ctx.Seed, ctx.Log),
+        ["m2m"] = (o, ctx) => new M2mAugmentation(o.M2m, ctx.Seed, ctx.Log),
     };
 
     public static IReadOnlyCollection<string> Names => s_table.Keys;

@@ -109,13 +109,22 @@ public sealed class ClipClassifier : IDisposable
     }
 
     /// <summary>Class logits [B, classes] of [B, C, H, W] pixels in [0, 1].</summary>
-    public Tensor Logits(Tensor pixels)
+    public Tensor Logits(Tensor pixels) => Logits(pixels, classText: null);
+
+    /// <summary>
+    /// Class logits with the class text embeddings computed beforehand (<see cref="ClassTextEmbeddings"/>), for callers
+    /// that query the image side many times while the weights stay fixed (attacks); null computes them here.
+    /// </summary>
+    public Tensor Logits(Tensor pixels, Tensor? classText)
     {
         using var scope = torch.NewDisposeScope();
         var image = ImageEmbeddings(pixels);
-        var logits = Head is not null ? Head.forward(image) : image.matmul(ClassTextEmbeddings().t()) * Model.Scale();
+        var logits = Head is not null ? Head.forward(image) : image.matmul((classText ?? ClassTextEmbeddings()).t()) * Model.Scale();
         return logits.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Whether the classifier is in training mode (as <see cref="Train"/> last set it).</summary>
+    public bool Training => Head?.training ?? Model.training;
 
     public void Dispose()
     {

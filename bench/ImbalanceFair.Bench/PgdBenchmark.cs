@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImbalanceFair.Core.Augmentation.Attacks;
+using ImbalanceFair.Core.Models;
+using ImbalanceFair.Core.Training;
+using ImbalanceFair.Torch;
+
+namespace ImbalanceFair.Bench;
+
+/// <summary>
+/// `pgd`: PGD-10 generation throughput (images per second) against a CLIP-style classifier, in imbfair
+/// (<see cref="Attack.Pgd"/> through <see cref="AttackTarget"/>, as the pgd strategy and the eval attack run it) and in
+/// PyTorch (bench/reference/pgd_clip.py: torchattacks' PGD loop on the same-shaped model, a child process serving
+/// rounds on request), same libtorch, same thread count, in alternating rounds.
+/// </summary>
+internal static class PgdBenchmark
+{
+    private const string Help = """
+        imbfair-bench pgd [options]
+          --arch NAME      tiny-clip (ViT) | tiny-clip-conv (default tiny-clip)
+          --image-size N   square image side (default 28, Fashion-MNIST's)
+          --channels N     image channels, 1 (grey, repeated to 3 inside the model) or 3 (default 1)
+          --classes N      classes (default 10)
+          --batch N        images per attack batch (default 256)
+          --batches N      attack batches per round (default 1)
+          --steps N        PGD steps (default 10)
+          --rounds N       timed rounds per side, alternating (default 5)
+          --threads N      intra-op threads on both sides (default: the number of cores)
+          --blas-threads N OpenBLAS threads on both sides, 0 to leave its default (default 1)
+          --device D       cpu | cuda (default cpu)
+          --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
+          --reference PATH the PyTorch side (default bench/reference/pgd_clip.py)
+          --csv PATH       where to write the results (default bench/results/pgd.csv)
+        """;
+
+    private const double Eps = 8.0 / 255, Alpha = 2.0 / 255;
+
+    private sealed class Options
+    {
+        public string Arch { get; set; } = "tiny-clip";
+        public int ImageSize { get; set; } = 28;
+        public int Channels { get; set; } = 1;
+        public int Classes { get; set; } = 10;
+        public int Batch { get; set; } = 256;
+        public int Batches { get; set; } = 1;
+        public int Steps { get; set; } = 10;
+        public int Rounds { get; set; } = 5;
+        public int Threads { get; set; } = Environment.ProcessorCount;
+        public int BlasThreads { get; set; } = 1;
+        public string Device { get; set; } = "cpu";
+        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
+        public string Reference { get; set; } = "bench/reference/pgd_clip.py";
+        public string Csv { get; set; } = "bench/results/pgd.csv";
+    }
+
+    private sealed record Round(double Seconds, double ImagesPerSecond, double CpuSeconds)
+    {
+        public double PerCpuSecond => ImagesPerSecond * Seconds / CpuSeconds;
+    }
+
+    public static int Run(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(Help);
+            return 0;
+        }
+
+        var o = Parse(args);
+        torch.set_num_threads(o.Threads);
+        if (o.BlasThreads > 0 && !torch.set_blas_num_threads(o.BlasThreads))
+        {
+            Console.Error.WriteLine("note: the BLAS is not OpenBLAS; --blas-threads ignored");
+        }
+
+        if (o.Device == "cuda" && !torch.cuda.is_available())
+        {
+            throw new ArgumentException("--device cuda: libtorch sees no CUDA device");
+        }
+
+        var blas = torch.get_blas_num_threads() is { } b ? $"OpenBLAS {b} thread(s)" : "BLAS not OpenBLAS";
+        Console.WriteLine($"pgd benchmark: PGD-{o.Steps} (L-inf, eps 8/255, step 2/255, random start) on {o.Arch} " +
+                          $"({o.Channels}x{o.ImageSize}x{o.ImageSize}, {o.Classes} classes), {o.Batches} batch(es) of {o.Batch} per round, {o.Device}, " +
+                          $"{o.Threads} intra-op threads, {blas}, {o.Rounds} alternating rounds after 1 warm-up round; libtorch {torch.version}");
+
+        using var python = new PythonSide(o);
+        using var ours = new ImbfairSide(o);
+        ours.RunRound();
+        python.WaitReady();
+
+        var mine = new List<Round>();
+        var theirs = new List<Round>();
+        for (var r = 0; r < o.Rounds; r++)
+        {
+            if (r % 2 == 0)
+            {
+                mine.Add(ours.RunRound());
+                theirs.Add(python.RunRound());
+            }
+            else
+            {
+                theirs.Add(python.RunRound());
+                mine.Add(ours.RunRound());
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  round {r + 1,2}: imbfair {mine[^1].ImagesPerSecond,8:F1} img/s ({mine[^1].PerCpuSecond,7:F1}/CPU-s)   pytorch {theirs[^1].ImagesPerSecond,8:F1} img/s ({theirs[^1].PerCpuSecond,7:F1}/CPU-s)   ratio {mine[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
+        }
+
+        var ourMedian = Median(mine.Select(x => x.ImagesPerSecond));
+        var theirMedian = Median(theirs.Select(x => x.ImagesPerSecond));
+        var ourCpu = Median(mine.Select(x => x.PerCpuSecond));
+        var theirCpu = Median(theirs.Select(x => x.PerCpuSecond));
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine("| side    | images/s (median) | images/s (best) | images per CPU-second (median) |");
+        sb.AppendLine("|---------|------------------:|----------------:|-------------------------------:|");
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair | {ourMedian,17:F1} | {mine.Max(x => x.ImagesPerSecond),15:F1} | {ourCpu,30:F1} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| pytorch | {theirMedian,17:F1} | {theirs.Max(x => x.ImagesPerSecond),15:F1} | {theirCpu,30:F1} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Median(mine.Zip(theirs, (a, t) => a.ImagesPerSecond / t.ImagesPerSecond)):F3} median of per-round ratios, " +
+            $"{mine.Max(x => x.ImagesPerSecond) / theirs.Max(x => x.ImagesPerSecond):F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
+        Console.Write(sb.ToString());
+
+        WriteCsv(o, mine, theirs);
+        Console.WriteLine($"wrote {o.Csv}");
+        return 0;
+    }
+
+    private static void WriteCsv(Options o, List<Round> mine, List<Round> theirs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
+        var sb = new StringBuilder("run_utc,benchmark,side,round,arch,device,threads,blas_threads,batch,batches,steps,seconds,cpu_seconds,images_per_second\n");
+        void Row(string side, int round, Round r) =>
+            sb.Append(inv, $"{when},pgd,{side},{round},{o.Arch},{o.Device},{o.Threads},{o.BlasThreads},{o.Batch},{o.Batches},{o.Steps},")
+              .Append(inv, $"{r.Seconds:F6},{r.CpuSeconds:F6},{r.ImagesPerSecond:F2}\n");
+        for (var r = 0; r < mine.Count; r++)
+        {
+            Row("imbfair", r + 1, mine[r]);
+            Row("pytorch", r + 1, theirs[r]);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Csv))!);
+        var tmp = o.Csv + ".tmp";
+        File.WriteAllText(tmp, sb.ToString());
+        File.Move(tmp, o.Csv, overwrite: true);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Whole(int min)
+            {
+                var name = args[i];
+                var text = Value();
+                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
+                    ? n
+                    : throw new ArgumentException($"{name} needs a whole number >= {min}, not '{text}'");
+            }
+
+            switch (args[i])
+            {
+                case "--arch":
+                    o.Arch = Value();
+                    if (o.Arch is not ("tiny-clip" or "tiny-clip-conv"))
+                    {
+                        throw new ArgumentException($"--arch must be tiny-clip or tiny-clip-conv, not '{o.Arch}'");
+                    }
+
+                    break;
+                case "--image-size": o.ImageSize = Whole(4); break;
+                case "--channels":
+                    o.Channels = Whole(1);
+                    if (o.Channels is not (1 or 3))
+                    {
+                        throw new ArgumentException("--channels must be 1 or 3");
+                    }
+
+                    break;
+                case "--classes": o.Classes = Whole(2); break;
+                case "--batch": o.Batch = Whole(1); break;
+                case "--batches": o.Batches = Whole(1); break;
+                case "--steps": o.Steps = Whole(1); break;
+                case "--rounds": o.Rounds = Whole(1); break;
+                case "--threads": o.Threads = Whole(1); break;
+                case "--blas-threads": o.BlasThreads = Whole(0); break;
+                case "--device":
+                    o.Device = Value();
+                    if (o.Device is not ("cpu" or "cuda"))
+                    {
+                        throw new ArgumentException($"--device must be cpu or cuda, not '{o.Device}'");
+                    }
+
+                    break;
+                case "--python": o.Python = Value(); break;
+                case "--reference": o.Reference = Value(); break;
+                case "--csv": o.Csv = Value(); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
+            }
+        }
+
+        return o;
+    }
+
+    /// <summary>The imbfair side: a CLIP classifier of the preset (random weights) attacked as the strategies attack it.</summary>
+    private sealed class ImbfairSide : IDisposable
+    {
+        private readonly Options _o;
+        private readonly Device _device;
+        private readonly ClipModel _model;
+        private readonly ClipClassifier _classifier;
+        private readonly (Tensor x, Tensor y)[] _batches;
+
+        public ImbfairSide(Options o)
+        {
+            _o = o;
+            _device = o.Device == "cuda" ? new Device(DeviceType.CUDA, 0) : Device.CPU;
+            var classes = Enumerable.Range(0, o.Classes).Select(c => $"class{c}").ToArray();
+            string[] templates = ["a photo of a {}."];
+            var tokenizer = PromptTokenizer.Build(classes, templates);
+            torch.manual_seed(0);
+            _model = new ClipModel(ClipPresets.For(o.Arch, o.ImageSize, tokenizer.VocabSize, tokenizer.ContextLength), [0.5], [0.25]);
+            _classifier = new ClipClassifier(_model, tokenizer, classes, templates, TrainMode.TextHead, _device);
+            using var scope = torch.NewDisposeScope();
+            _batches = Enumerable.Range(0, o.Batches)
+                .Select(_ => (torch.rand([o.Batch, o.Channels, o.ImageSize, o.ImageSize], device: _device).DetachFromDisposeScope(),
+                    torch.randint(0, o.Classes, [o.Batch], device: _device).DetachFromDisposeScope()))
+                .ToArray();
+        }
+
+        public Round RunRound()
+        {
+            using var self = Process.GetCurrentProcess();
+            Sync();
+            var cpu = self.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            using (var target = new AttackTarget(_classifier))
+            {
+                foreach (var (x, y) in _batches)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var eps = torch.full([_o.Batch], Eps, device: _device);
+                    var alpha = torch.full([_o.Batch], Alpha, device: _device);
+                    Attack.Pgd(target.Logits, x, y, eps, alpha, _o.Steps, AttackNorm.Linf, randomStart: true);
+                }
+            }
+
+            Sync();
+            var seconds = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            return new Round(seconds, _o.Batch * _o.Batches / seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
+        }
+
+        private void Sync()
+        {
+            if (_device.IsCuda)
+            {
+                torch.cuda.synchronize();
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var (x, y) in _batches)
+            {
+                x.Dispose();
+                y.Dispose();
+            }
+
+            _classifier.Dispose();
+            _model.Dispose();
+        }
+    }
+
+    /// <summary>pgd_clip.py --serve in a child process: set up and warmed up once, then a round per request.</summary>
+    private sealed class PythonSide : IDisposable
+    {
+        private readonly Process _process;
+
+        public PythonSide(Options o)
+        {
+            if (!File.Exists(o.Reference))
+            {
+                throw new ArgumentException($"the PyTorch reference {o.Reference} does not exist (run from the repository root, or pass --reference)");
+            }
+
+            var psi = new ProcessStartInfo(o.Python)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            foreach (var a in new[]
+                     {
+                         o.Reference, "--serve", "--threads", $"{o.Threads}", "--blas-threads", $"{o.BlasThreads}", "--arch", o.Arch,
+                         "--image-size", $"{o.ImageSize}", "--channels", $"{o.Channels}", "--classes", $"{o.Classes}", "--batch", $"{o.Batch}",
+                         "--batches", $"{o.Batches}", "--steps", $"{o.Steps}", "--device", o.Device,
+                     })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {o.Python}");
+        }
+
+        public void WaitReady()
+        {
+            var line = _process.StandardOutput.ReadLine();
+            if (line != "ready")
+            {
+                throw new InvalidOperationException($"the PyTorch side did not start (said: {line ?? "nothing"})");
+            }
+        }
+
+        public Round RunRound()
+        {
+            _process.StandardInput.WriteLine("round");
+            _process.StandardInput.Flush();
+            var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the PyTorch side exited");
+            var json = JsonDocument.Parse(line).RootElement;
+            if (json.TryGetProperty("error", out var error))
+            {
+                throw new InvalidOperationException(error.GetString());
+            }
+
+            return new Round(json.GetProperty("seconds").GetDouble(), json.GetProperty("images_per_second").GetDouble(), json.GetProperty("cpu_seconds").GetDouble());
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.StandardInput.WriteLine("quit");
+                    _process.StandardInput.Close();
+                    if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
+                    {
+                        _process.Kill();
+                    }
+                }
+            }
+            finally
+            {
+                _process.Dispose();
+            }
+        }
+    }
+}
