@@ -156,6 +156,26 @@ public sealed class RunCommandTests : IDisposable
             File.ReadLines(Path.Combine(RunDir(resumed), "per_class.csv")).Select(l => l[(l.IndexOf(',', StringComparison.Ordinal) + 1)..]));
     }
 
+    [Fact]
+    public void A_pgd_run_with_an_eval_attack_reports_adversarial_samples_and_robust_accuracy()
+    {
+        var config = Config();
+        File.WriteAllText(config, File.ReadAllText(config)
+            .Replace("{strategy: oversample}", "{strategy: pgd, adversarial: {steps: 2}}", StringComparison.Ordinal)
+            .Replace("{bootstrap: 20}", "{bootstrap: 20, attack: {name: pgd, eps: 4/255, steps: 2}}", StringComparison.Ordinal));
+
+        var result = Imbfair.Run(["run", config, "--json", "--no-progress"], Env);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var summary = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("summary");
+        var robust = summary.GetProperty("robust_accuracy").GetDouble();
+        Assert.InRange(robust, 0, summary.GetProperty("accuracy").GetDouble());
+        Assert.Equal(JsonValueKind.Number, summary.GetProperty("worst_class_robust_accuracy").ValueKind);
+        var split = File.ReadAllLines(Path.Combine(RunDir(result), "split.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.True(split.Sum(r => long.Parse(r[7], System.Globalization.CultureInfo.InvariantCulture)) > 0, "no adversarial samples counted");
+        Assert.All(split, r => Assert.Equal("0", r[4]));
+    }
+
     [Theory]
     [InlineData("{ratio: 10}", "{ratoi: 5}", "Did you mean 'imbalance.ratio'")]
     [InlineData("epochs: 2", "epochs: two", "train.epochs: expected a whole number")]

@@ -1,5 +1,6 @@
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Data.Split;
+using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Training;
 
 namespace ImbalanceFair.Core.Config;
@@ -21,26 +22,10 @@ public sealed record ModelConfig
     public string Init { get; init; } = "scratch";
 }
 
-/// <summary>The eval attack (eval.attack) for robust accuracy; torchattacks' defaults.</summary>
-public sealed record EvalAttackConfig
-{
-    public string Name { get; init; } = "pgd";
-
-    public double Eps { get; init; } = 8.0 / 255;
-
-    /// <summary>Step size; null: eps / 4.</summary>
-    public double? Alpha { get; init; }
-
-    public int Steps { get; init; } = 10;
-
-    public string Norm { get; init; } = "linf";
-
-    public bool RandomStart { get; init; } = true;
-}
-
 public sealed record EvalConfig
 {
-    public EvalAttackConfig? Attack { get; init; }
+    /// <summary>The eval attack for robust accuracy (torchattacks' defaults); null: none.</summary>
+    public EvalAttackOptions? Attack { get; init; }
 
     public int Bootstrap { get; init; } = 1000;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Data.Split;
+using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training;
 using ImbalanceFair.Core.Training.Losses;
@@ -388,12 +389,12 @@ public static class RunConfigReader
         }
 
         y.Allow("attack", "bootstrap");
-        EvalAttackConfig? attack = null;
+        EvalAttackOptions? attack = null;
         if (y.GetObject("attack") is { } a)
         {
             a.Allow("name", "eps", "alpha", "steps", "norm", "random_start");
-            var ad = new EvalAttackConfig();
-            attack = new EvalAttackConfig
+            var ad = new EvalAttackOptions();
+            attack = new EvalAttackOptions
             {
                 Name = Choice(a, "name", ad.Name, ["fgsm", "pgd"]),
                 Eps = Num(a, "eps", ad.Eps, 0, double.MaxValue),

@@ -44,7 +44,7 @@ public static partial class RunConfigWriter
         var full = new RunConfig
         {
             Dataset = new DatasetConfig { Attribute = new AttributeOptions() },
-            Eval = new EvalConfig { Attack = new EvalAttackConfig() },
+            Eval = new EvalConfig { Attack = new Metrics.EvalAttackOptions() },
         };
         Walk(Tree(full), string.Empty);
         keys.AddRange(["augment.target.ratio", "augment.target.counts"]);

@@ -1,6 +1,7 @@
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Results;
 using ImbalanceFair.Core.Training;
@@ -102,7 +103,16 @@ public sealed class ExperimentRunner
 
         log.Information("Evaluating on {Count} test images", test.Count);
         var predictions = Evaluation.Predict(classifier, test.Images, test.Labels);
-        var summary = RunFiles.WriteAll(new RunResults(plan, split, real, test, predictions, null, result, source.Recorded, attributes), log);
+        bool[]? robust = null;
+        if (c.Eval.Attack is { } attack)
+        {
+            log.Information("Eval attack {Attack} (ε={Eps:G4}, {Steps} steps, {Norm}) on the test set", attack.Name, attack.Eps, attack.Steps, attack.Norm);
+            var attacked = RobustAccuracy.Evaluate(classifier, test.Images, test.Labels, attack);
+            robust = attacked.RobustCorrect;
+            log.Information("Robust accuracy {Robust:F4}", attacked.Overall);
+        }
+
+        var summary = RunFiles.WriteAll(new RunResults(plan, split, real, test, predictions, robust, result, source.Recorded, attributes), log);
         if (c.Output.SaveModel)
         {
             Torch.Serialization.SafeTensors.SaveStateDict(model, Path.Combine(dir, "model.safetensors"));

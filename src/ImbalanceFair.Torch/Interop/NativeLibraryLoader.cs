@@ -7,10 +7,28 @@ namespace ImbalanceFair.Torch.Interop;
 /// Finds the shim: <c>IMBFAIR_SHIM</c> (a path to a libimbfair_torch.so built against another
 /// libtorch, e.g. a CUDA one) wins; otherwise the copy beside this assembly.
 /// </summary>
-internal static class NativeLibraryLoader
+internal static partial class NativeLibraryLoader
 {
     internal const string ShimName = "imbfair_torch";
     private static int s_registered;
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int setenv(string name, string value, int overwrite);
+
+    /// <summary>
+    /// OpenMP's workers spin while they wait by default; on a busy machine (sweeps sharing the cores, CI) spinning
+    /// workers starve the ones with work and a training step ran 2-16x slower. libgomp reads OMP_WAIT_POLICY when
+    /// libtorch loads, so it is set natively before that (a value the user set wins), and in the managed
+    /// environment too so child processes (the PyTorch side of the benchmarks) run under the same policy.
+    /// </summary>
+    private static void PreferPassiveOpenMpWaits()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")))
+        {
+            _ = setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+            Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE");
+        }
+    }
 
     internal static void EnsureRegistered()
     {
@@ -29,6 +47,7 @@ internal static class NativeLibraryLoader
             return IntPtr.Zero;
         }
 
+        PreferPassiveOpenMpWaits();
         var explicitPath = Environment.GetEnvironmentVariable("IMBFAIR_SHIM");
         if (!string.IsNullOrEmpty(explicitPath))
         {
