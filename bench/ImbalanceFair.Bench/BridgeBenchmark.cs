@@ -109,22 +109,22 @@ internal static class BridgeBenchmark
             dimTheirs.Add(dim);
         }
 
-        var ourMedian = Median(ours.Select(x => x.ImagesPerSecond));
-        var theirMedian = Median(theirs.Select(x => x.ImagesPerSecond));
+        var ourMedian = Stats.Median(ours.Select(x => x.ImagesPerSecond));
+        var theirMedian = Stats.Median(theirs.Select(x => x.ImagesPerSecond));
         var sb = new StringBuilder();
         sb.AppendLine();
-        var ourCpu = Median(ours.Select(PerCpuSecond));
-        var theirCpu = Median(theirs.Select(PerCpuSecond));
+        var ourCpu = Stats.Median(ours.Select(PerCpuSecond));
+        var theirCpu = Stats.Median(theirs.Select(PerCpuSecond));
         sb.AppendLine("| side    | images/s (median) | images/s (best) | images per CPU-second (median) | x.add_(1) ns/call (median) |");
         sb.AppendLine("|---------|------------------:|----------------:|-------------------------------:|---------------------------:|");
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair | {ourMedian,17:F0} | {ours.Max(x => x.ImagesPerSecond),15:F0} | {ourCpu,30:F0} | {Median(tinyOurs),26:F0} |"));
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| pytorch | {theirMedian,17:F0} | {theirs.Max(x => x.ImagesPerSecond),15:F0} | {theirCpu,30:F0} | {Median(tinyTheirs),26:F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair | {ourMedian,17:F0} | {ours.Max(x => x.ImagesPerSecond),15:F0} | {ourCpu,30:F0} | {Stats.Median(tinyOurs),26:F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| pytorch | {theirMedian,17:F0} | {theirs.Max(x => x.ImagesPerSecond),15:F0} | {theirCpu,30:F0} | {Stats.Median(tinyTheirs),26:F0} |"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Median(ours.Zip(theirs, (a, b) => a.ImagesPerSecond / b.ImagesPerSecond)):F3} median of per-round ratios, " +
+            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Stats.Median(ours.Zip(theirs, (a, b) => a.ImagesPerSecond / b.ImagesPerSecond)):F3} median of per-round ratios, " +
             $"{ours.Max(x => x.ImagesPerSecond) / theirs.Max(x => x.ImagesPerSecond):F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"tiny op x.add_(1) on 1 element: imbfair {Median(tinyOurs):F0} ns/call, pytorch {Median(tinyTheirs):F0} ns/call; " +
-            $"bare call x.dim(): imbfair {Median(dimOurs):F0} ns/call, pytorch {Median(dimTheirs):F0} ns/call"));
+            $"tiny op x.add_(1) on 1 element: imbfair {Stats.Median(tinyOurs):F0} ns/call, pytorch {Stats.Median(tinyTheirs):F0} ns/call; " +
+            $"bare call x.dim(): imbfair {Stats.Median(dimOurs):F0} ns/call, pytorch {Stats.Median(dimTheirs):F0} ns/call"));
         Console.Write(sb.ToString());
 
         WriteCsv(o, ours, theirs, tinyOurs, tinyTheirs, dimOurs, dimTheirs);
@@ -170,12 +170,6 @@ internal static class BridgeBenchmark
 
 
     private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
 
     private static Options Parse(string[] args)
     {
@@ -355,53 +349,12 @@ internal static class BridgeBenchmark
     }
 
     /// <summary>bridge_cnn.py --serve in a child process: set up and warmed up once, then a round per request.</summary>
-    private sealed class PythonSide : IDisposable
+    private sealed class PythonSide(Options o) : ReferenceProcess(o.Python, o.Reference,
+    [
+        "--threads", $"{o.Threads}", "--batch", $"{o.Batch}", "--steps", $"{o.Steps}",
+        "--warmup", $"{o.Warmup}", "--optimizer", o.Optimizer, "--blas-threads", $"{o.BlasThreads}",
+    ])
     {
-        private readonly Process _process;
-
-        public PythonSide(Options o)
-        {
-            if (!File.Exists(o.Reference))
-            {
-                throw new ArgumentException($"the PyTorch reference {o.Reference} does not exist (run from the repository root, or pass --reference)");
-            }
-
-            var psi = new ProcessStartInfo(o.Python)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in new[]
-                     {
-                         o.Reference, "--serve", "--threads", $"{o.Threads}", "--batch", $"{o.Batch}", "--steps", $"{o.Steps}",
-                         "--warmup", $"{o.Warmup}", "--optimizer", o.Optimizer, "--blas-threads", $"{o.BlasThreads}",
-                     })
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {o.Python}");
-        }
-
-        public void WaitReady()
-        {
-            var line = _process.StandardOutput.ReadLine();
-            if (line != "ready")
-            {
-                throw new InvalidOperationException($"the PyTorch side did not start (said: {line ?? "nothing"})");
-            }
-        }
-
-        private JsonElement Ask(string command)
-        {
-            _process.StandardInput.WriteLine(command);
-            _process.StandardInput.Flush();
-            var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the PyTorch side exited");
-            var json = JsonDocument.Parse(line).RootElement;
-            return json.TryGetProperty("error", out var error) ? throw new InvalidOperationException(error.GetString()) : json;
-        }
-
         public Round RunRound()
         {
             var json = Ask("round");
@@ -412,26 +365,6 @@ internal static class BridgeBenchmark
         {
             var json = Ask(string.Create(CultureInfo.InvariantCulture, $"tiny {calls}"));
             return (json.GetProperty("ns_per_call").GetDouble(), json.GetProperty("dim_ns_per_call").GetDouble());
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.StandardInput.WriteLine("quit");
-                    _process.StandardInput.Close();
-                    if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
-                    {
-                        _process.Kill();
-                    }
-                }
-            }
-            finally
-            {
-                _process.Dispose();
-            }
         }
     }
 }

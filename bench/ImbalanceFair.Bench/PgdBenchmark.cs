@@ -109,10 +109,10 @@ internal static class PgdBenchmark
                 $"  round {r + 1,2}: imbfair {mine[^1].ImagesPerSecond,8:F1} img/s ({mine[^1].PerCpuSecond,7:F1}/CPU-s)   pytorch {theirs[^1].ImagesPerSecond,8:F1} img/s ({theirs[^1].PerCpuSecond,7:F1}/CPU-s)   ratio {mine[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
         }
 
-        var ourMedian = Median(mine.Select(x => x.ImagesPerSecond));
-        var theirMedian = Median(theirs.Select(x => x.ImagesPerSecond));
-        var ourCpu = Median(mine.Select(x => x.PerCpuSecond));
-        var theirCpu = Median(theirs.Select(x => x.PerCpuSecond));
+        var ourMedian = Stats.Median(mine.Select(x => x.ImagesPerSecond));
+        var theirMedian = Stats.Median(theirs.Select(x => x.ImagesPerSecond));
+        var ourCpu = Stats.Median(mine.Select(x => x.PerCpuSecond));
+        var theirCpu = Stats.Median(theirs.Select(x => x.PerCpuSecond));
         var sb = new StringBuilder();
         sb.AppendLine();
         sb.AppendLine("| side    | images/s (median) | images/s (best) | images per CPU-second (median) |");
@@ -120,7 +120,7 @@ internal static class PgdBenchmark
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair | {ourMedian,17:F1} | {mine.Max(x => x.ImagesPerSecond),15:F1} | {ourCpu,30:F1} |"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| pytorch | {theirMedian,17:F1} | {theirs.Max(x => x.ImagesPerSecond),15:F1} | {theirCpu,30:F1} |"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Median(mine.Zip(theirs, (a, t) => a.ImagesPerSecond / t.ImagesPerSecond)):F3} median of per-round ratios, " +
+            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Stats.Median(mine.Zip(theirs, (a, t) => a.ImagesPerSecond / t.ImagesPerSecond)):F3} median of per-round ratios, " +
             $"{mine.Max(x => x.ImagesPerSecond) / theirs.Max(x => x.ImagesPerSecond):F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
         Console.Write(sb.ToString());
 
@@ -147,12 +147,6 @@ internal static class PgdBenchmark
         var tmp = o.Csv + ".tmp";
         File.WriteAllText(tmp, sb.ToString());
         File.Move(tmp, o.Csv, overwrite: true);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
     }
 
     private static Options Parse(string[] args)
@@ -285,77 +279,17 @@ internal static class PgdBenchmark
     }
 
     /// <summary>pgd_clip.py --serve in a child process: set up and warmed up once, then a round per request.</summary>
-    private sealed class PythonSide : IDisposable
+    private sealed class PythonSide(Options o) : ReferenceProcess(o.Python, o.Reference,
+    [
+        "--threads", $"{o.Threads}", "--blas-threads", $"{o.BlasThreads}", "--arch", o.Arch,
+        "--image-size", $"{o.ImageSize}", "--channels", $"{o.Channels}", "--classes", $"{o.Classes}", "--batch", $"{o.Batch}",
+        "--batches", $"{o.Batches}", "--steps", $"{o.Steps}", "--device", o.Device,
+    ])
     {
-        private readonly Process _process;
-
-        public PythonSide(Options o)
-        {
-            if (!File.Exists(o.Reference))
-            {
-                throw new ArgumentException($"the PyTorch reference {o.Reference} does not exist (run from the repository root, or pass --reference)");
-            }
-
-            var psi = new ProcessStartInfo(o.Python)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in new[]
-                     {
-                         o.Reference, "--serve", "--threads", $"{o.Threads}", "--blas-threads", $"{o.BlasThreads}", "--arch", o.Arch,
-                         "--image-size", $"{o.ImageSize}", "--channels", $"{o.Channels}", "--classes", $"{o.Classes}", "--batch", $"{o.Batch}",
-                         "--batches", $"{o.Batches}", "--steps", $"{o.Steps}", "--device", o.Device,
-                     })
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {o.Python}");
-        }
-
-        public void WaitReady()
-        {
-            var line = _process.StandardOutput.ReadLine();
-            if (line != "ready")
-            {
-                throw new InvalidOperationException($"the PyTorch side did not start (said: {line ?? "nothing"})");
-            }
-        }
-
         public Round RunRound()
         {
-            _process.StandardInput.WriteLine("round");
-            _process.StandardInput.Flush();
-            var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the PyTorch side exited");
-            var json = JsonDocument.Parse(line).RootElement;
-            if (json.TryGetProperty("error", out var error))
-            {
-                throw new InvalidOperationException(error.GetString());
-            }
-
+            var json = Ask("round");
             return new Round(json.GetProperty("seconds").GetDouble(), json.GetProperty("images_per_second").GetDouble(), json.GetProperty("cpu_seconds").GetDouble());
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.StandardInput.WriteLine("quit");
-                    _process.StandardInput.Close();
-                    if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
-                    {
-                        _process.Kill();
-                    }
-                }
-            }
-            finally
-            {
-                _process.Dispose();
-            }
         }
     }
 }

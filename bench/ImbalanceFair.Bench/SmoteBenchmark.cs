@@ -111,16 +111,16 @@ internal static class SmoteBenchmark
                     $"  round {r + 1,2}: imbfair {ours[^1].Seconds,7:F3} s ({ours[^1].CpuSeconds,6:F2} CPU-s)   imbalanced-learn {theirs[^1].Seconds,7:F3} s ({theirs[^1].CpuSeconds,6:F2} CPU-s)   speed-up {theirs[^1].Seconds / ours[^1].Seconds:F2}x"));
             }
 
-            var ourMedian = Median(ours.Select(x => x.Seconds));
-            var theirMedian = Median(theirs.Select(x => x.Seconds));
+            var ourMedian = Stats.Median(ours.Select(x => x.Seconds));
+            var theirMedian = Stats.Median(theirs.Select(x => x.Seconds));
             Console.WriteLine();
             Console.WriteLine("| side | seconds (median) | seconds (best) | CPU-seconds (median) |");
             Console.WriteLine("|------|-----------------:|---------------:|---------------------:|");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair ({o.Device}) | {ourMedian:F3} | {ours.Min(x => x.Seconds):F3} | {Median(ours.Select(x => x.CpuSeconds)):F2} |"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| imbalanced-learn 0.10 ({o.Dtype}) | {theirMedian:F3} | {theirs.Min(x => x.Seconds):F3} | {Median(theirs.Select(x => x.CpuSeconds)):F2} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| imbfair ({o.Device}) | {ourMedian:F3} | {ours.Min(x => x.Seconds):F3} | {Stats.Median(ours.Select(x => x.CpuSeconds)):F2} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| imbalanced-learn 0.10 ({o.Dtype}) | {theirMedian:F3} | {theirs.Min(x => x.Seconds):F3} | {Stats.Median(theirs.Select(x => x.CpuSeconds)):F2} |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"speed-up imbfair vs imbalanced-learn (time ratio imbalanced-learn / imbfair): {theirMedian / ourMedian:F2}x median of rounds, " +
-                $"{Median(ours.Zip(theirs, (a, b) => b.Seconds / a.Seconds)):F2}x median of per-round ratios, {theirs.Min(x => x.Seconds) / ours.Min(x => x.Seconds):F2}x best vs best"));
+                $"{Stats.Median(ours.Zip(theirs, (a, b) => b.Seconds / a.Seconds)):F2}x median of per-round ratios, {theirs.Min(x => x.Seconds) / ours.Min(x => x.Seconds):F2}x best vs best"));
 
             var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
             IReadOnlyList<string> Row(string side, int r, Round x) =>
@@ -152,12 +152,6 @@ internal static class SmoteBenchmark
         var seconds = clock.Elapsed.TotalSeconds;
         self.Refresh();
         return new Round(seconds, (self.TotalProcessorTime - cpu).TotalSeconds, epoch.Added.CountsOf(SampleSource.Smote, real.Classes));
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
     }
 
     private static Options Parse(string[] args)
@@ -203,75 +197,16 @@ internal static class SmoteBenchmark
     }
 
     /// <summary>smote_imblearn.py --serve in a child process, with its thread pools held to the same count.</summary>
-    private sealed class PythonSide : IDisposable
+    private sealed class PythonSide(Options o, string dataDir) : ReferenceProcess(o.Python, o.Reference,
+        ["--data", dataDir, "--k", $"{o.K}", "--threads", $"{o.Threads}", "--dtype", o.Dtype, "--seed", $"{o.Seed}"],
+        "the imbalanced-learn side",
+        new Dictionary<string, string> { ["OMP_NUM_THREADS"] = $"{o.Threads}", ["OPENBLAS_NUM_THREADS"] = $"{o.Threads}" })
     {
-        private readonly Process _process;
-
-        public PythonSide(Options o, string dataDir)
-        {
-            if (!File.Exists(o.Reference))
-            {
-                throw new ArgumentException($"the imbalanced-learn side {o.Reference} does not exist (run from the repository root, or pass --reference)");
-            }
-
-            var psi = new ProcessStartInfo(o.Python)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in new[] { o.Reference, "--serve", "--data", dataDir, "--k", $"{o.K}", "--threads", $"{o.Threads}", "--dtype", o.Dtype, "--seed", $"{o.Seed}" })
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            psi.Environment["OMP_NUM_THREADS"] = $"{o.Threads}";
-            psi.Environment["OPENBLAS_NUM_THREADS"] = $"{o.Threads}";
-            _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {o.Python}");
-        }
-
-        public void WaitReady()
-        {
-            var line = _process.StandardOutput.ReadLine();
-            if (line != "ready")
-            {
-                throw new InvalidOperationException($"the imbalanced-learn side did not start (said: {line ?? "nothing"})");
-            }
-        }
-
         public Round RunRound()
         {
-            _process.StandardInput.WriteLine("round");
-            _process.StandardInput.Flush();
-            var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the imbalanced-learn side exited");
-            var json = JsonDocument.Parse(line).RootElement;
-            if (json.TryGetProperty("error", out var error))
-            {
-                throw new InvalidOperationException(error.GetString());
-            }
-
+            var json = Ask("round");
             return new Round(json.GetProperty("seconds").GetDouble(), json.GetProperty("cpu_seconds").GetDouble(),
                 json.GetProperty("added").EnumerateArray().Select(x => x.GetInt64()).ToArray());
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.StandardInput.WriteLine("quit");
-                    _process.StandardInput.Close();
-                    if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
-                    {
-                        _process.Kill();
-                    }
-                }
-            }
-            finally
-            {
-                _process.Dispose();
-            }
         }
     }
 }
