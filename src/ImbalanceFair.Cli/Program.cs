@@ -3,6 +3,7 @@ using ImbalanceFair.Cli.Commands;
 using ImbalanceFair.Core;
 
 TorchRuntime.ConfigureThreads();
+TorchRuntime.ConfigureAllocator();
 var parsed = CliApp.Build().Parse(args);
 var exitCode = await parsed.InvokeAsync().ConfigureAwait(false);
 

@@ -1,0 +1,621 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImbalanceFair.Core;
+using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Models;
+using ImbalanceFair.Core.Training;
+using ImbalanceFair.Torch;
+using ImbalanceFair.Torch.Serialization;
+
+namespace ImbalanceFair.Bench;
+
+/// <summary>
+/// The train benchmark: training throughput of the same CLIP model (preset tiny-clip or tiny-clip-conv) and the
+/// same text-head training step in imbfair and in plain PyTorch (bench/reference/train_clip.py, a child process
+/// serving rounds on request), same libtorch, same threads, alternating timed rounds.
+/// The imbfair side is the real Core code: ClipModel, ClipClassifier and Trainer.Run, one epoch of --steps
+/// batches per round (a fresh optimizer and schedule each round, as each Run makes; the PyTorch side does the same).
+/// Before timing, both sides must have the same parameter names, shapes and count, and, from the same weights and
+/// batch, the same loss and gradient norm: a mismatch ends the benchmark with an error.
+/// </summary>
+internal static class TrainBenchmark
+{
+    private const string Help = """
+        imbfair-bench train [options]
+          --arch NAME      tiny-clip | tiny-clip-conv (default tiny-clip)
+          --batch N        images per step (default 256)
+          --steps N        training steps per round (default 20)
+          --rounds N       timed rounds per side, alternating (default 5)
+          --warmup N       untimed steps before the first round, each side (default 3)
+          --threads N      intra-op threads on both sides (default: the number of cores)
+          --blas-threads N OpenBLAS threads on both sides, or 0 to leave OpenBLAS's own default (default 1)
+          --attention X    the PyTorch side's attention: sdpa (torch's private _scaled_dot_product_attention,
+                           the kernel imbfair calls) | math (softmax(q kᵀ/√d + mask) v written out) (default sdpa)
+          --allocator X    shipped: imbfair applies its glibc allocator policy (TorchRuntime.ConfigureAllocator,
+                           as the CLI does), PyTorch runs with glibc's defaults, as each runs by default;
+                           same: the PyTorch side gets the same policy (through MALLOC_* variables);
+                           default: neither side changes glibc's defaults (default shipped)
+          --dataset NAME   the descriptor whose classes, prompt templates and normalisation are used; the images
+                           are random 28x28 grey uint8 (default fashion-mnist: 10 classes x 4 templates)
+          --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
+          --reference PATH the PyTorch side (default bench/reference/train_clip.py)
+          --csv PATH       where to write the results (default bench/results/train.csv; rows of other
+                           architectures already there are kept)
+        """;
+
+    private const int ImageSize = 28;
+
+    private sealed class Options
+    {
+        public string Arch { get; set; } = "tiny-clip";
+        public int Batch { get; set; } = 256;
+        public int Steps { get; set; } = 20;
+        public int Rounds { get; set; } = 5;
+        public int Warmup { get; set; } = 3;
+        public int Threads { get; set; } = Environment.ProcessorCount;
+        public int BlasThreads { get; set; } = 1;
+        public string Attention { get; set; } = "sdpa";
+        public string Allocator { get; set; } = "shipped";
+        public string Dataset { get; set; } = "fashion-mnist";
+        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
+        public string Reference { get; set; } = "bench/reference/train_clip.py";
+        public string Csv { get; set; } = "bench/results/train.csv";
+    }
+
+    // Elsewhere: the mean number of cores that other processes kept busy during the round (from /proc/stat, less
+    // the timed side's own CPU time); the machine may be shared, and a busy core slows a 2-thread OpenMP step badly.
+    private sealed record Round(double Seconds, double ImagesPerSecond, double CpuSeconds, double Loss, long PageFaults, int Steps, double Elsewhere = double.NaN);
+
+    /// <summary>Rounds with more than this many cores busy elsewhere are reported as disturbed.</summary>
+    private const double QuietCores = 0.15;
+
+    /// <summary>Times one round of a side: wall time, and the machine's busy CPU time from /proc/stat.</summary>
+    private static Round Timed(Func<Round> run)
+    {
+        var before = MachineBusySeconds();
+        var clock = Stopwatch.StartNew();
+        var round = run();
+        var wall = clock.Elapsed.TotalSeconds;
+        var after = MachineBusySeconds();
+        return before is { } b && after is { } a ? round with { Elsewhere = Math.Max(0, (a - b - round.CpuSeconds) / wall) } : round;
+    }
+
+    /// <summary>This process's minor page faults so far (/proc/self/stat), or 0 off Linux.</summary>
+    private static long MinorFaults()
+    {
+        try
+        {
+            // Fields after the parenthesised command name: state ppid pgrp session tty_nr tpgid flags minflt ...
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>CPU seconds all cores have been busy since boot (user, nice, system, irq, softirq, steal), or null off Linux.</summary>
+    private static double? MachineBusySeconds()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+
+            // USER_HZ is 100 on every Linux architecture .NET runs on.
+            return (Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static int Run(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(Help);
+            return 0;
+        }
+
+        var o = Parse(args);
+        var allocator = o.Allocator != "default" && TorchRuntime.ConfigureAllocator()
+            ? $"imbfair: trim threshold {TorchRuntime.TrimThresholdBytes >> 20} MiB, mmap threshold {TorchRuntime.MmapThresholdBytes >> 20} MiB; pytorch: {(o.Allocator == "same" ? "the same" : "glibc defaults")}"
+            : Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is { Length: > 0 } trim
+                ? $"both sides from the environment (MALLOC_TRIM_THRESHOLD_={trim})"
+                : "glibc defaults on both sides";
+        torch.set_num_threads(o.Threads);
+        if (o.BlasThreads > 0 && !torch.set_blas_num_threads(o.BlasThreads))
+        {
+            Console.Error.WriteLine("note: the BLAS is not OpenBLAS; --blas-threads ignored");
+        }
+
+        var descriptor = DatasetCatalog.Find(o.Dataset);
+        var blas = torch.get_blas_num_threads() is { } b ? $"OpenBLAS {b} thread(s)" : "BLAS not OpenBLAS";
+        Console.WriteLine($"train benchmark: {o.Arch}, text-head step (CE, AdamW, clip 1.0) on {ImageSize}x{ImageSize} grey images, batch {o.Batch}, " +
+                          $"{descriptor.NumClasses} classes x {descriptor.Prompts.Count} templates ({descriptor.Name}); {o.Threads} intra-op threads, {blas}; " +
+                          $"{o.Rounds} alternating rounds of {o.Steps} steps after {o.Warmup} warm-up steps; libtorch {torch.version}; PyTorch attention: {o.Attention}; allocator: {allocator}");
+
+        using var ours = new ImbfairSide(o, descriptor);
+        using var python = new PythonSide(o, descriptor);
+        python.WaitReady(ours);
+        Console.WriteLine($"parameters: imbfair {ours.ParameterCount:N0}, pytorch {python.ParameterCount:N0} (same names and shapes); " +
+                          $"vocabulary {ours.VocabSize}, context {ours.ContextLength}");
+        CheckSameComputation(ours, python);
+
+        ours.Warmup();
+        var mine = new List<Round>();
+        var theirs = new List<Round>();
+        for (var r = 0; r < o.Rounds; r++)
+        {
+            // Alternate which side goes first, so neither always runs right after the other.
+            var round = r;
+            if (r % 2 == 0)
+            {
+                mine.Add(Timed(() => ours.RunRound(round)));
+                theirs.Add(Timed(python.RunRound));
+            }
+            else
+            {
+                theirs.Add(Timed(python.RunRound));
+                mine.Add(Timed(() => ours.RunRound(round)));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  round {r + 1,2}: imbfair {mine[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(mine[^1]),6:F0}/CPU-s, {FaultsPerStep(mine[^1]),5:F0} faults/step, {mine[^1].Elsewhere:F2} cores busy elsewhere)   " +
+                $"pytorch {theirs[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(theirs[^1]),6:F0}/CPU-s, {FaultsPerStep(theirs[^1]),5:F0} faults/step, {theirs[^1].Elsewhere:F2} elsewhere)   ratio {mine[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
+        }
+
+        var ourMedian = Median(mine.Select(x => x.ImagesPerSecond));
+        var theirMedian = Median(theirs.Select(x => x.ImagesPerSecond));
+        var ourBest = mine.Max(x => x.ImagesPerSecond);
+        var theirBest = theirs.Max(x => x.ImagesPerSecond);
+        var ourCpu = Median(mine.Select(PerCpuSecond));
+        var theirCpu = Median(theirs.Select(PerCpuSecond));
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine("| arch | side | images/s (median) | images/s (best) | images per CPU-second (median) | page faults per step (median) |");
+        sb.AppendLine("|------|------|------------------:|----------------:|-------------------------------:|------------------------------:|");
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Arch} | imbfair | {ourMedian:F0} | {ourBest:F0} | {ourCpu:F0} | {Median(mine.Select(FaultsPerStep)):F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Arch} | pytorch | {theirMedian:F0} | {theirBest:F0} | {theirCpu:F0} | {Median(theirs.Select(FaultsPerStep)):F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Median(mine.Zip(theirs, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios, " +
+            $"{ourBest / theirBest:F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
+        var quiet = Enumerable.Range(0, o.Rounds).Where(i => !(mine[i].Elsewhere > QuietCores) && !(theirs[i].Elsewhere > QuietCores)).ToList();
+        if (quiet.Count == o.Rounds)
+        {
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"every round ran on a quiet machine (at most {QuietCores} cores busy elsewhere)"));
+        }
+        else if (quiet.Count > 0)
+        {
+            double QuietMedian(List<Round> side) => Median(quiet.Select(i => side[i].ImagesPerSecond));
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"other processes kept more than {QuietCores} cores busy in {o.Rounds - quiet.Count} of {o.Rounds} round pairs; in the {quiet.Count} quiet pair(s): " +
+                $"imbfair {QuietMedian(mine):F0} img/s, pytorch {QuietMedian(theirs):F0} img/s (medians), ratio {QuietMedian(mine) / QuietMedian(theirs):F3}, " +
+                $"median of per-round ratios {Median(quiet.Select(i => mine[i].ImagesPerSecond / theirs[i].ImagesPerSecond)):F3}"));
+        }
+        else
+        {
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"warning: other processes kept more than {QuietCores} cores busy in every round pair; the numbers measure the contention as much as the code"));
+        }
+
+        Console.Write(sb.ToString());
+
+        WriteCsv(o, mine, theirs);
+        Console.WriteLine($"wrote {o.Csv}");
+        return 0;
+    }
+
+    /// <summary>
+    /// Both sides from the same weights on the same batch: the loss and the global gradient norm must agree, or the
+    /// two sides are not the same model and the comparison would mean nothing.
+    /// </summary>
+    private static void CheckSameComputation(ImbfairSide ours, PythonSide python)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"imbfair-train-check-{Environment.ProcessId}.safetensors");
+        try
+        {
+            var (loss, norm) = ours.CheckStep(path);
+            var (theirLoss, theirNorm) = python.Check(path);
+            var lossOk = Math.Abs(loss - theirLoss) <= 1e-4 * Math.Max(1, Math.Abs(loss));
+            var normOk = Math.Abs(norm - theirNorm) <= 1e-3 * Math.Max(1e-3, Math.Abs(norm));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"same weights, same batch: loss imbfair {loss:F6} pytorch {theirLoss:F6}; gradient norm imbfair {norm:F6} pytorch {theirNorm:F6}"));
+            if (!lossOk || !normOk)
+            {
+                throw new InvalidOperationException("the two sides do not compute the same training step (loss or gradient norm differ); the benchmark would compare different work");
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static void WriteCsv(Options o, List<Round> ours, List<Round> theirs)
+    {
+        const string Header = "run_utc,arch,side,round,threads,blas_threads,batch,steps,attention,allocator,seconds,cpu_seconds,images_per_second,loss,minor_page_faults,cores_busy_elsewhere";
+        var inv = CultureInfo.InvariantCulture;
+        var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
+        var sb = new StringBuilder(Header).Append('\n');
+
+        // Keep the rows of the other architectures from earlier runs: one file holds the latest run of each.
+        if (File.Exists(o.Csv))
+        {
+            var lines = File.ReadAllLines(o.Csv);
+            if (lines.Length > 0 && lines[0] == Header)
+            {
+                foreach (var line in lines.Skip(1).Where(l => l.Split(',') is { Length: > 2 } f && f[1] != o.Arch))
+                {
+                    sb.Append(line).Append('\n');
+                }
+            }
+        }
+
+        void Row(string side, int round, Round x) =>
+            sb.Append(inv, $"{when},{o.Arch},{side},{round},{o.Threads},{o.BlasThreads},{o.Batch},{o.Steps},{o.Attention},{o.Allocator},")
+              .Append(inv, $"{x.Seconds:F6},{x.CpuSeconds:F6},{x.ImagesPerSecond:F2},{x.Loss:F6},{x.PageFaults},{x.Elsewhere:F3}\n");
+        for (var r = 0; r < ours.Count; r++)
+        {
+            Row("imbfair", r + 1, ours[r]);
+            Row("pytorch", r + 1, theirs[r]);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Csv))!);
+        var tmp = o.Csv + ".tmp";
+        File.WriteAllText(tmp, sb.ToString());
+        File.Move(tmp, o.Csv, overwrite: true);
+    }
+
+    private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
+
+    private static double FaultsPerStep(Round r) => (double)r.PageFaults / r.Steps;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Positive()
+            {
+                var name = args[i];
+                var text = Value();
+                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                    ? n
+                    : throw new ArgumentException($"{name} needs a positive integer, not '{text}'");
+            }
+
+            switch (args[i])
+            {
+                case "--arch":
+                    o.Arch = Value();
+                    if (o.Arch is not ("tiny-clip" or "tiny-clip-conv"))
+                    {
+                        throw new ArgumentException($"--arch must be tiny-clip or tiny-clip-conv, not '{o.Arch}'");
+                    }
+
+                    break;
+                case "--batch": o.Batch = Positive(); break;
+                case "--steps": o.Steps = Positive(); break;
+                case "--rounds": o.Rounds = Positive(); break;
+                case "--warmup": o.Warmup = Positive(); break;
+                case "--threads": o.Threads = Positive(); break;
+                case "--blas-threads":
+                    {
+                        var text = Value();
+                        o.BlasThreads = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                            ? n
+                            : throw new ArgumentException($"--blas-threads needs an integer >= 0, not '{text}'");
+                        break;
+                    }
+
+                case "--attention":
+                    o.Attention = Value();
+                    if (o.Attention is not ("sdpa" or "math"))
+                    {
+                        throw new ArgumentException($"--attention must be sdpa or math, not '{o.Attention}'");
+                    }
+
+                    break;
+                case "--allocator":
+                    o.Allocator = Value();
+                    if (o.Allocator is not ("shipped" or "same" or "default"))
+                    {
+                        throw new ArgumentException($"--allocator must be shipped, same or default, not '{o.Allocator}'");
+                    }
+
+                    break;
+                case "--dataset": o.Dataset = Value(); break;
+                case "--python": o.Python = Value(); break;
+                case "--reference": o.Reference = Value(); break;
+                case "--csv": o.Csv = Value(); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
+            }
+        }
+
+        return o;
+    }
+
+    /// <summary>Random grey uint8 images [n, 1, 28, 28] and labels, as a Fashion-MNIST training set holds them.</summary>
+    private static (Tensor images, Tensor labels) RandomSet(long n, int classes)
+    {
+        using var scope = torch.NewDisposeScope();
+        var images = torch.randint(0, 256, [n, 1, ImageSize, ImageSize], ScalarType.UInt8);
+        var labels = torch.randint(0, classes, [n]);
+        return (images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
+    }
+
+    /// <summary>The real thing: ClipModel + ClipClassifier (text head) trained by Trainer.Run.</summary>
+    private sealed class ImbfairSide : IDisposable
+    {
+        private readonly Options _o;
+        private readonly DatasetDescriptor _descriptor;
+        private readonly ClipModel _model;
+        private readonly ClipClassifier _classifier;
+        private readonly Tensor _images;
+        private readonly Tensor _labels;
+
+        public ImbfairSide(Options o, DatasetDescriptor descriptor)
+        {
+            _o = o;
+            _descriptor = descriptor;
+            torch.manual_seed(0);
+            var tokenizer = PromptTokenizer.Build(descriptor.Classes, descriptor.Prompts);
+            VocabSize = tokenizer.VocabSize;
+            ContextLength = tokenizer.ContextLength;
+            _model = new ClipModel(ClipPresets.For(o.Arch, ImageSize, tokenizer.VocabSize, tokenizer.ContextLength), descriptor.Mean, descriptor.Std);
+            _classifier = new ClipClassifier(_model, tokenizer, descriptor.Classes, descriptor.Prompts, TrainMode.TextHead, Device.CPU);
+            (_images, _labels) = RandomSet((long)o.Steps * o.Batch, descriptor.NumClasses);
+        }
+
+        public int VocabSize { get; }
+
+        public int ContextLength { get; }
+
+        public long ParameterCount => _model.parameter_count();
+
+        public SortedDictionary<string, string> StateShapes()
+        {
+            var shapes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, t) in _model.state_dict())
+            {
+                shapes[name] = $"[{string.Join(", ", t.shape)}]";
+            }
+
+            return shapes;
+        }
+
+        private TrainOptions Options(int steps) => new()
+        {
+            Mode = TrainMode.TextHead,
+            Loss = "ce",
+            Sampler = "instance",
+            Epochs = 1,
+            BatchSize = _o.Batch,
+            Optimizer = new OptimizerOptions { Name = "adamw", Lr = 1e-3, Beta1 = 0.9, Beta2 = 0.98, Eps = 1e-6, WeightDecay = 0.05 },
+            Schedule = new ScheduleOptions { Name = "cosine", WarmupSteps = 100 },
+            Precision = "fp32",
+            Select = "last",
+            GradClip = 1.0,
+            LogEvery = Math.Max(1, steps),
+        };
+
+        /// <summary>The loss and the global gradient norm of one forward/backward on a fixed batch; writes the weights and the batch to <paramref name="path"/>.</summary>
+        public (double loss, double gradNorm) CheckStep(string path)
+        {
+            using var scope = torch.NewDisposeScope();
+            var pixels = torch.randint(0, 256, [16, 1, ImageSize, ImageSize], ScalarType.UInt8).to(ScalarType.Float32) / 255.0;
+            var labels = torch.randint(0, _descriptor.NumClasses, [16]);
+            var tensors = _model.state_dict().ToDictionary(kv => "model." + kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            tensors["pixels"] = pixels;
+            tensors["labels"] = labels;
+            SafeTensors.Save(path, tensors);
+
+            _classifier.Train(true);
+            var parameters = _classifier.TrainableParameters();
+            var loss = nn.functional.cross_entropy(_classifier.Logits(pixels), labels);
+            loss.backward();
+            var norm = nn.utils.clip_grad_norm_(parameters, double.PositiveInfinity);
+            var value = loss.item();
+            foreach (var p in parameters)
+            {
+                p.zero_grad();
+            }
+
+            return (value, norm);
+        }
+
+        public void Warmup()
+        {
+            var (images, labels) = RandomSet((long)_o.Warmup * _o.Batch, _descriptor.NumClasses);
+            using (images)
+            using (labels)
+            {
+                Train(images, labels, _o.Warmup, seed: -1);
+            }
+        }
+
+        private TrainResult Train(Tensor images, Tensor labels, int steps, long seed)
+        {
+            var trainer = new Trainer(_classifier, new FixedTrainingSet(images, labels, _descriptor.NumClasses), validation: null, Options(steps), seed);
+            return trainer.Run();
+        }
+
+        public Round RunRound(int round)
+        {
+            using var self = Process.GetCurrentProcess();
+            var cpu = self.TotalProcessorTime;
+            var faults = MinorFaults();
+            var clock = Stopwatch.StartNew();
+            var result = Train(_images, _labels, _o.Steps, seed: round);
+            var seconds = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            if (result.State.GlobalStep != _o.Steps)
+            {
+                throw new InvalidOperationException($"the trainer ran {result.State.GlobalStep} steps, not {_o.Steps}");
+            }
+
+            return new Round(seconds, _o.Steps * _o.Batch / seconds, (self.TotalProcessorTime - cpu).TotalSeconds, result.State.Log[^1].Loss, MinorFaults() - faults, _o.Steps);
+        }
+
+        public void Dispose()
+        {
+            _images.Dispose();
+            _labels.Dispose();
+            _classifier.Dispose();
+            _model.Dispose();
+        }
+    }
+
+    /// <summary>train_clip.py --serve in a child process: built and warmed up once, then a round per request.</summary>
+    private sealed class PythonSide : IDisposable
+    {
+        private readonly Process _process;
+        private readonly int _steps;
+
+        public PythonSide(Options o, DatasetDescriptor descriptor)
+        {
+            _steps = o.Steps;
+            if (!File.Exists(o.Reference))
+            {
+                throw new ArgumentException($"the PyTorch reference {o.Reference} does not exist (run from the repository root, or pass --reference)");
+            }
+
+            var psi = new ProcessStartInfo(o.Python)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            var prompts = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["classes"] = descriptor.Classes,
+                ["templates"] = descriptor.Prompts,
+                ["mean"] = descriptor.Mean,
+                ["std"] = descriptor.Std,
+            });
+            foreach (var a in new[]
+                     {
+                         o.Reference, "--serve", "--arch", o.Arch, "--threads", $"{o.Threads}", "--blas-threads", $"{o.BlasThreads}",
+                         "--batch", $"{o.Batch}", "--steps", $"{o.Steps}", "--warmup", $"{o.Warmup}", "--attention", o.Attention,
+                         "--prompts", prompts,
+                     })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            if (o.Allocator == "same" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_")))
+            {
+                psi.Environment["MALLOC_TRIM_THRESHOLD_"] = TorchRuntime.TrimThresholdBytes.ToString(CultureInfo.InvariantCulture);
+                psi.Environment["MALLOC_MMAP_THRESHOLD_"] = TorchRuntime.MmapThresholdBytes.ToString(CultureInfo.InvariantCulture);
+            }
+
+            _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {o.Python}");
+        }
+
+        public long ParameterCount { get; private set; }
+
+        /// <summary>Waits for the ready line and checks that the model there is ours: the same names, shapes, count and vocabulary.</summary>
+        public void WaitReady(ImbfairSide ours)
+        {
+            var line = _process.StandardOutput.ReadLine();
+            JsonElement ready;
+            try
+            {
+                ready = JsonDocument.Parse(line ?? "").RootElement;
+            }
+            catch (JsonException)
+            {
+                throw new InvalidOperationException($"the PyTorch side did not start (said: {line ?? "nothing"})");
+            }
+
+            ParameterCount = ready.GetProperty("parameters").GetInt64();
+            var theirs = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var entry in ready.GetProperty("state").EnumerateArray())
+            {
+                theirs[entry[0].GetString()!] = $"[{string.Join(", ", entry[1].EnumerateArray().Select(d => d.GetInt64()))}]";
+            }
+
+            var mine = ours.StateShapes();
+            var problems = new List<string>();
+            if (ParameterCount != ours.ParameterCount)
+            {
+                problems.Add($"parameter count: imbfair {ours.ParameterCount}, pytorch {ParameterCount}");
+            }
+
+            problems.AddRange(mine.Where(kv => !theirs.TryGetValue(kv.Key, out var s) || s != kv.Value)
+                .Select(kv => $"{kv.Key}: imbfair {kv.Value}, pytorch {(theirs.TryGetValue(kv.Key, out var s) ? s : "absent")}"));
+            problems.AddRange(theirs.Keys.Where(k => !mine.ContainsKey(k)).Select(k => $"{k}: only in pytorch"));
+            var vocab = ready.GetProperty("vocab_size").GetInt32();
+            var context = ready.GetProperty("context_length").GetInt32();
+            if (vocab != ours.VocabSize || context != ours.ContextLength)
+            {
+                problems.Add($"prompts: imbfair vocabulary {ours.VocabSize} context {ours.ContextLength}, pytorch {vocab} and {context}");
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new InvalidOperationException("the PyTorch reference is not the same model:\n  " + string.Join("\n  ", problems));
+            }
+        }
+
+        private JsonElement Ask(string command)
+        {
+            _process.StandardInput.WriteLine(command);
+            _process.StandardInput.Flush();
+            var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the PyTorch side exited");
+            var json = JsonDocument.Parse(line).RootElement;
+            return json.TryGetProperty("error", out var error) ? throw new InvalidOperationException($"the PyTorch side: {error.GetString()}") : json;
+        }
+
+        public Round RunRound()
+        {
+            var json = Ask("round");
+            return new Round(json.GetProperty("seconds").GetDouble(), json.GetProperty("images_per_second").GetDouble(),
+                json.GetProperty("cpu_seconds").GetDouble(), json.GetProperty("loss").GetDouble(), json.GetProperty("minor_faults").GetInt64(), _steps);
+        }
+
+        public (double loss, double gradNorm) Check(string path)
+        {
+            var json = Ask($"check {path}");
+            return (json.GetProperty("loss").GetDouble(), json.GetProperty("grad_norm").GetDouble());
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.StandardInput.WriteLine("quit");
+                    _process.StandardInput.Close();
+                    if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
+                    {
+                        _process.Kill();
+                    }
+                }
+            }
+            finally
+            {
+                _process.Dispose();
+            }
+        }
+    }
+}
