@@ -37,6 +37,9 @@ internal abstract class ReferenceProcess : IDisposable
         _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {python}");
     }
 
+    /// <summary>The next line the reference printed (for a handshake richer than "ready").</summary>
+    protected string? ReadLine() => _process.StandardOutput.ReadLine();
+
     public void WaitReady()
     {
         var line = _process.StandardOutput.ReadLine();

@@ -175,20 +175,20 @@ internal static class TrainBenchmark
                 $"pytorch {theirs[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(theirs[^1]),6:F0}/CPU-s, {FaultsPerStep(theirs[^1]),5:F0} faults/step, {theirs[^1].Elsewhere:F2} elsewhere)   ratio {mine[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
         }
 
-        var ourMedian = Median(mine.Select(x => x.ImagesPerSecond));
-        var theirMedian = Median(theirs.Select(x => x.ImagesPerSecond));
+        var ourMedian = Stats.Median(mine.Select(x => x.ImagesPerSecond));
+        var theirMedian = Stats.Median(theirs.Select(x => x.ImagesPerSecond));
         var ourBest = mine.Max(x => x.ImagesPerSecond);
         var theirBest = theirs.Max(x => x.ImagesPerSecond);
-        var ourCpu = Median(mine.Select(PerCpuSecond));
-        var theirCpu = Median(theirs.Select(PerCpuSecond));
+        var ourCpu = Stats.Median(mine.Select(PerCpuSecond));
+        var theirCpu = Stats.Median(theirs.Select(PerCpuSecond));
         var sb = new StringBuilder();
         sb.AppendLine();
         sb.AppendLine("| arch | side | images/s (median) | images/s (best) | images per CPU-second (median) | page faults per step (median) |");
         sb.AppendLine("|------|------|------------------:|----------------:|-------------------------------:|------------------------------:|");
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Arch} | imbfair | {ourMedian:F0} | {ourBest:F0} | {ourCpu:F0} | {Median(mine.Select(FaultsPerStep)):F0} |"));
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Arch} | pytorch | {theirMedian:F0} | {theirBest:F0} | {theirCpu:F0} | {Median(theirs.Select(FaultsPerStep)):F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Arch} | imbfair | {ourMedian:F0} | {ourBest:F0} | {ourCpu:F0} | {Stats.Median(mine.Select(FaultsPerStep)):F0} |"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Arch} | pytorch | {theirMedian:F0} | {theirBest:F0} | {theirCpu:F0} | {Stats.Median(theirs.Select(FaultsPerStep)):F0} |"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Median(mine.Zip(theirs, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios, " +
+            $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Stats.Median(mine.Zip(theirs, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios, " +
             $"{ourBest / theirBest:F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
         var quiet = Enumerable.Range(0, o.Rounds).Where(i => !(mine[i].Elsewhere > QuietCores) && !(theirs[i].Elsewhere > QuietCores)).ToList();
         if (quiet.Count == o.Rounds)
@@ -197,11 +197,11 @@ internal static class TrainBenchmark
         }
         else if (quiet.Count > 0)
         {
-            double QuietMedian(List<Round> side) => Median(quiet.Select(i => side[i].ImagesPerSecond));
+            double QuietMedian(List<Round> side) => Stats.Median(quiet.Select(i => side[i].ImagesPerSecond));
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"other processes kept more than {QuietCores} cores busy in {o.Rounds - quiet.Count} of {o.Rounds} round pairs; in the {quiet.Count} quiet pair(s): " +
                 $"imbfair {QuietMedian(mine):F0} img/s, pytorch {QuietMedian(theirs):F0} img/s (medians), ratio {QuietMedian(mine) / QuietMedian(theirs):F3}, " +
-                $"median of per-round ratios {Median(quiet.Select(i => mine[i].ImagesPerSecond / theirs[i].ImagesPerSecond)):F3}"));
+                $"median of per-round ratios {Stats.Median(quiet.Select(i => mine[i].ImagesPerSecond / theirs[i].ImagesPerSecond)):F3}"));
         }
         else
         {
@@ -280,12 +280,6 @@ internal static class TrainBenchmark
     private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
 
     private static double FaultsPerStep(Round r) => (double)r.PageFaults / r.Steps;
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
-    }
 
     private static Options Parse(string[] args)
     {
@@ -485,57 +479,31 @@ internal static class TrainBenchmark
     }
 
     /// <summary>train_clip.py --serve in a child process: built and warmed up once, then a round per request.</summary>
-    private sealed class PythonSide : IDisposable
-    {
-        private readonly Process _process;
-        private readonly int _steps;
-
-        public PythonSide(Options o, DatasetDescriptor descriptor)
+    private sealed class PythonSide(Options o, DatasetDescriptor descriptor) : ReferenceProcess(o.Python, o.Reference,
+    [
+        "--arch", o.Arch, "--threads", $"{o.Threads}", "--blas-threads", $"{o.BlasThreads}",
+        "--batch", $"{o.Batch}", "--steps", $"{o.Steps}", "--warmup", $"{o.Warmup}", "--attention", o.Attention,
+        "--prompts", JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            _steps = o.Steps;
-            if (!File.Exists(o.Reference))
+            ["classes"] = descriptor.Classes, ["templates"] = descriptor.Prompts, ["mean"] = descriptor.Mean, ["std"] = descriptor.Std,
+        }),
+    ],
+        environment: o.Allocator == "same" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_"))
+            ? new Dictionary<string, string>
             {
-                throw new ArgumentException($"the PyTorch reference {o.Reference} does not exist (run from the repository root, or pass --reference)");
+                ["MALLOC_TRIM_THRESHOLD_"] = TorchRuntime.TrimThresholdBytes.ToString(CultureInfo.InvariantCulture),
+                ["MALLOC_MMAP_THRESHOLD_"] = TorchRuntime.MmapThresholdBytes.ToString(CultureInfo.InvariantCulture),
             }
-
-            var psi = new ProcessStartInfo(o.Python)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            var prompts = JsonSerializer.Serialize(new Dictionary<string, object>
-            {
-                ["classes"] = descriptor.Classes,
-                ["templates"] = descriptor.Prompts,
-                ["mean"] = descriptor.Mean,
-                ["std"] = descriptor.Std,
-            });
-            foreach (var a in new[]
-                     {
-                         o.Reference, "--serve", "--arch", o.Arch, "--threads", $"{o.Threads}", "--blas-threads", $"{o.BlasThreads}",
-                         "--batch", $"{o.Batch}", "--steps", $"{o.Steps}", "--warmup", $"{o.Warmup}", "--attention", o.Attention,
-                         "--prompts", prompts,
-                     })
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            if (o.Allocator == "same" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_")))
-            {
-                psi.Environment["MALLOC_TRIM_THRESHOLD_"] = TorchRuntime.TrimThresholdBytes.ToString(CultureInfo.InvariantCulture);
-                psi.Environment["MALLOC_MMAP_THRESHOLD_"] = TorchRuntime.MmapThresholdBytes.ToString(CultureInfo.InvariantCulture);
-            }
-
-            _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {o.Python}");
-        }
+            : null)
+    {
+        private readonly int _steps = o.Steps;
 
         public long ParameterCount { get; private set; }
 
         /// <summary>Waits for the ready line and checks that the model there is ours: the same names, shapes, count and vocabulary.</summary>
         public void WaitReady(ImbfairSide ours)
         {
-            var line = _process.StandardOutput.ReadLine();
+            var line = ReadLine();
             JsonElement ready;
             try
             {
@@ -576,15 +544,6 @@ internal static class TrainBenchmark
             }
         }
 
-        private JsonElement Ask(string command)
-        {
-            _process.StandardInput.WriteLine(command);
-            _process.StandardInput.Flush();
-            var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the PyTorch side exited");
-            var json = JsonDocument.Parse(line).RootElement;
-            return json.TryGetProperty("error", out var error) ? throw new InvalidOperationException($"the PyTorch side: {error.GetString()}") : json;
-        }
-
         public Round RunRound()
         {
             var json = Ask("round");
@@ -596,26 +555,6 @@ internal static class TrainBenchmark
         {
             var json = Ask($"check {path}");
             return (json.GetProperty("loss").GetDouble(), json.GetProperty("grad_norm").GetDouble());
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.StandardInput.WriteLine("quit");
-                    _process.StandardInput.Close();
-                    if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
-                    {
-                        _process.Kill();
-                    }
-                }
-            }
-            finally
-            {
-                _process.Dispose();
-            }
         }
     }
 }
