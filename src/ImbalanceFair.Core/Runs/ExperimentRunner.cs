@@ -39,6 +39,15 @@ public sealed class ExperimentRunner
             return new RunOutcome(dir, RunStatus.Skipped, RunFiles.ReadSummary(dir));
         }
 
+        // Two processes on one run directory would write over each other's checkpoint and files: the second one stops.
+        using var runLock = RunLock.TryAcquire(dir)
+            ?? throw new RunLockedException($"{dir} is being run by another process right now (it holds {RunLock.PathFor(dir)}); wait for it, or stop it first");
+        if (File.Exists(Path.Combine(dir, DoneFile)) && !Force)
+        {
+            _log.Information("Already done: {RunDir} (finished by another process meanwhile)", dir);
+            return new RunOutcome(dir, RunStatus.Skipped, RunFiles.ReadSummary(dir));
+        }
+
         if (Force && Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);

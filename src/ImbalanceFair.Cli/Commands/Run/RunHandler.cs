@@ -27,6 +27,11 @@ internal static class RunHandler
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, ExitCodes.Interrupted));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, ExitCodes.Terminated));
+        using var orphaned = ParentWatch.Start(() =>
+        {
+            signalExit = ExitCodes.Terminated;
+            cancel.Cancel();
+        });
         RunPlan plan;
         try
         {
@@ -78,6 +83,11 @@ internal static class RunHandler
         {
             output.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
+        }
+        catch (RunLockedException e)
+        {
+            output.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Locked;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
