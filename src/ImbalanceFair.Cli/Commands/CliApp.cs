@@ -22,6 +22,7 @@ internal static class CliApp
         root.Subcommands.Add(Validate.ValidateCommand.Create());
         root.Subcommands.Add(Datasets.DatasetsCommand.Create());
         root.Subcommands.Add(Sweep.SweepCommand.Create());
+        root.Subcommands.Add(Report.ReportCommand.Create());
         return root;
     }
 
