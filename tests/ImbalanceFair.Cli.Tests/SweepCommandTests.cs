@@ -163,6 +163,72 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task SIGTERM_stops_the_sweep_with_143_keeping_checkpoints_and_the_next_sweep_resumes_them()
+    {
+        var sweep = _dir.Sweep("grid: {imbalance.ratio: [5, 20]}\nvariants: [{train.epochs: 4}]");
+        using (var process = Processes.Start(["sweep", sweep, "--jobs", "2"], _dir.Env, _dir.Path))
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            _ = process.StandardOutput.ReadToEndAsync();
+            var dir = _dir.SweepDir();
+            var clock = Stopwatch.StartNew();
+            while (!Directory.Exists(dir) || !Directory.EnumerateFiles(dir, "checkpoint.safetensors", SearchOption.AllDirectories).Any())
+            {
+                if (process.HasExited)
+                {
+                    Assert.Fail($"the sweep ended before its first checkpoint: {await stderr}");
+                }
+
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(4), "no checkpoint in four minutes");
+                await Task.Delay(20);
+            }
+
+            Processes.Signal(process.Id, "TERM");
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)));
+            Assert.True(process.ExitCode == 143, $"exit {process.ExitCode}: {await stderr}");
+            Assert.Contains("run the same command again", await stderr, StringComparison.Ordinal);
+        }
+
+        var stopped = _dir.Trials();
+        Assert.All(stopped.Values, t => Assert.Contains(t["status"], new[] { "interrupted", "done" }));
+        var interrupted = stopped.Values.Where(t => t["status"] == "interrupted").ToList();
+        Assert.NotEmpty(interrupted);
+        Assert.All(interrupted, t => Assert.True(File.Exists(Path.Combine(t["run_dir"], "checkpoint.safetensors"))));
+
+        var resumed = _dir.Run("sweep", sweep, "--jobs", "2");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.All(_dir.Trials().Values, t => Assert.Equal("done", t["status"]));
+        Assert.All(interrupted, t => Assert.Contains("Resuming from", File.ReadAllText(Path.Combine(t["run_dir"], "run.log")), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_trial_whose_lock_another_process_holds_is_reported_running_elsewhere_and_its_run_exits_75()
+    {
+        var sweep = _dir.Sweep(Grid);
+        var plan = JsonDocument.Parse(_dir.Run("sweep", sweep, "--dry-run", "--json").Stdout).RootElement.GetProperty("trials")[0];
+        var runDir = plan.GetProperty("run_dir").GetString()!;
+        Directory.CreateDirectory(Path.GetDirectoryName(runDir)!);
+
+        using (new FileStream(runDir + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var swept = _dir.Run("sweep", sweep, "--index", "0");
+            Assert.True(swept.ExitCode == 0, swept.Stderr);
+            Assert.Contains("trial 0 running elsewhere", swept.Stderr, StringComparison.Ordinal);
+            Assert.Equal("running", _dir.Trials()[0]["status"]);
+
+            var run = _dir.Run(["run", SweepTestDirectory.BaseConfig, "name=tiny", .. plan.GetProperty("overrides").GetString()!.Split(' '), "--no-progress"]);
+            Assert.Equal(75, run.ExitCode);
+            Assert.Contains("is being run by another process", run.Stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(runDir));
+        }
+
+        var after = _dir.Run("sweep", sweep, "--index", "0");
+        Assert.True(after.ExitCode == 0, after.Stderr);
+        Assert.Equal("done", _dir.Trials()[0]["status"]);
+    }
+
+    [Fact]
     public void A_failing_trial_does_not_stop_the_others_and_the_sweep_exits_1_naming_it()
     {
         var sweep = _dir.Sweep("""

@@ -15,18 +15,31 @@ public sealed class RunLock : IDisposable
 
     public static string PathFor(string runDir) => Path.TrimEndingDirectorySeparator(runDir) + ".lock";
 
-    /// <summary>The lock, or null when another process holds it.</summary>
-    public static RunLock? TryAcquire(string runDir)
+    /// <summary>
+    /// The lock, or null when another process holds it. <see cref="IsHeld"/> takes the lock for an instant to look,
+    /// so a refusal is retried for <paramref name="patience"/> (default half a second) before it counts: a process
+    /// that runs the trial holds its lock for minutes, a sweep that only looked has long let go by then.
+    /// </summary>
+    public static RunLock? TryAcquire(string runDir, TimeSpan? patience = null)
     {
         var path = PathFor(runDir);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        try
+        var deadline = DateTime.UtcNow + (patience ?? TimeSpan.FromMilliseconds(500));
+        while (true)
         {
-            return new RunLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return null;
+            try
+            {
+                return new RunLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                if (DateTime.UtcNow >= deadline)
+                {
+                    return null;
+                }
+
+                Thread.Sleep(25);
+            }
         }
     }
 

@@ -90,8 +90,9 @@ public sealed class SweepRunner
         switch (TrialStatuses.Observe(t.Run, null))
         {
             case TrialStatus.Done:
+                // Nothing new to record: trials.csv keeps the time and exit code of the process that ran it.
                 _log.Information("{Label} already done: {RunDir}", label, t.RunDir);
-                return new TrialRecord(TrialStatus.Done, Error: string.Empty);
+                return null;
             case TrialStatus.Running:
                 _log.Warning("{Label} running elsewhere (another process holds its lock): {RunDir}", label, t.RunDir);
                 return new TrialRecord(TrialStatus.Running);
@@ -116,7 +117,7 @@ public sealed class SweepRunner
         {
             case 0 when exit.RunStatus == "skipped":
                 _log.Information("{Label} already done (finished elsewhere meanwhile): {RunDir}", label, t.RunDir);
-                return new TrialRecord(TrialStatus.Done, 0);
+                return null;
             case 0:
                 _log.Information("{Label} done in {Seconds} s: {RunDir}", label, seconds, t.RunDir);
                 return new TrialRecord(TrialStatus.Done, 0, exit.Seconds);

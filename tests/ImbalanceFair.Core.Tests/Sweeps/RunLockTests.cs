@@ -17,7 +17,7 @@ public sealed class RunLockTests : IDisposable
         {
             Assert.NotNull(held);
             Assert.True(RunLock.IsHeld(RunDir));
-            Assert.Null(RunLock.TryAcquire(RunDir));
+            Assert.Null(RunLock.TryAcquire(RunDir, TimeSpan.Zero));
         }
 
         Assert.False(RunLock.IsHeld(RunDir));
