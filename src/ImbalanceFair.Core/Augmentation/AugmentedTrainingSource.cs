@@ -5,7 +5,7 @@ namespace ImbalanceFair.Core.Augmentation;
 
 /// <summary>
 /// The trainer's per-epoch data with a strategy in the loop: real samples (all or the kept ones) plus the strategy's
-/// additions, concatenated on the device. Keeps the latest additions for split.csv and augmented.safetensors.
+/// additions, concatenated on the device (as images, or as frozen embeddings when the additions are embeddings). Keeps the latest additions for split.csv and augmented.safetensors.
 /// </summary>
 public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
 {
@@ -63,17 +63,20 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
         }
 
         using var scope = torch.NewDisposeScope();
-        var parts = new List<(Tensor images, Tensor labels)>();
+        // Embedding-space additions train the linear probe's head on features, so the real part joins them as features too.
+        var embeddings = _current.Added.Embeddings;
+        var realInputs = embeddings ? _real.FrozenEmbeddings(model) : _real.Images;
+        var parts = new List<(Tensor inputs, Tensor labels)>();
         if (_current.UseReal)
         {
             if (_current.KeptReal is { } kept)
             {
-                var idx = torch.from_array<long>(kept, [kept.Length], _real.Images.device);
-                parts.Add((_real.Images.index_select(0, idx), _real.Labels.index_select(0, idx)));
+                var idx = torch.from_array<long>(kept, [kept.Length], realInputs.device);
+                parts.Add((realInputs.index_select(0, idx), _real.Labels.index_select(0, idx)));
             }
             else
             {
-                parts.Add((_real.Images, _real.Labels));
+                parts.Add((realInputs, _real.Labels));
             }
         }
 
@@ -82,14 +85,14 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
             parts.Add((_current.Added.Images, _current.Added.Labels));
         }
 
-        if (parts.Count == 1 && ReferenceEquals(parts[0].images, _real.Images))
+        if (parts.Count == 1 && ReferenceEquals(parts[0].inputs, realInputs))
         {
-            return new TrainingSet(_real.Images, _real.Labels, _real.Classes, ownsTensors: false);
+            return new TrainingSet(realInputs, _real.Labels, _real.Classes, ownsTensors: false, embeddings);
         }
 
-        var images = torch.cat(parts.Select(p => p.images).ToArray()).DetachFromDisposeScope();
+        var inputs = torch.cat(parts.Select(p => p.inputs).ToArray()).DetachFromDisposeScope();
         var labels = torch.cat(parts.Select(p => p.labels).ToArray()).DetachFromDisposeScope();
-        return new TrainingSet(images, labels, _real.Classes, ownsTensors: true);
+        return new TrainingSet(inputs, labels, _real.Classes, ownsTensors: true, embeddings);
     }
 
     public void Dispose()

@@ -24,12 +24,8 @@ internal static class SmoteFamily
         CheckK("augment.smote.k", options.K);
         switch (options.Space)
         {
-            case "pixel":
+            case "pixel" or "embedding":
                 return;
-            case "embedding":
-                throw new ConfigException(
-                    "augment.smote.space: embedding is not supported yet: its samples would be frozen image embeddings, which the " +
-                    "training set (images only) cannot carry; use space: pixel");
             default:
                 throw new ConfigException($"augment.smote.space must be pixel or embedding, not '{options.Space}'");
         }
