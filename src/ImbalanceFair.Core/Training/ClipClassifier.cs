@@ -145,6 +145,11 @@ public sealed class ClipClassifier : IDisposable
             throw new InvalidOperationException("image embeddings are frozen only in train.mode: linear-probe");
         }
 
+        if (images.dtype != ScalarType.UInt8)
+        {
+            throw new ArgumentException($"frozen embeddings are made of uint8 images, not {images.dtype}", nameof(images));
+        }
+
         var wasTraining = Model.training;
         Model.train(false);
         try

@@ -6,10 +6,10 @@ using ImbalanceFair.Torch;
 namespace ImbalanceFair.Core.Tests.Augmentation;
 
 /// <summary>
-/// <c>augment.smote.space: embedding</c>: SMOTE on a linear probe's frozen image embeddings, and the probe trained on
-/// real plus interpolated embeddings.
+/// A linear probe trains on stored features: <c>augment.smote.space: embedding</c> (SMOTE on its frozen image
+/// embeddings), and every other strategy's set embedded once instead of every batch going through the tower.
 /// </summary>
-public sealed class EmbeddingSmoteTests : IDisposable
+public sealed class LinearProbeFeatureTests : IDisposable
 {
     private const int K = 3;
     private static readonly int[] s_counts = [40, 20, 10, 8, 6, 5];
@@ -19,7 +19,7 @@ public sealed class EmbeddingSmoteTests : IDisposable
     private readonly ClipClassifier _probe;
     private readonly RealTrainingData _real;
 
-    public EmbeddingSmoteTests()
+    public LinearProbeFeatureTests()
     {
         _probe = new ClipClassifier(_shapes.Model, _shapes.Tokenizer, _shapes.Descriptor.Classes, _shapes.Descriptor.Prompts, TrainMode.LinearProbe, Device.CPU);
         _real = _shapes.LongTailed(s_counts);
@@ -122,6 +122,36 @@ public sealed class EmbeddingSmoteTests : IDisposable
         }
 
         Assert.Equal(s_balance.Sum(), source.Recorded!.Added.Count + _real.Count);
+    }
+
+    [Fact]
+    public void A_linear_probe_trains_the_same_on_stored_features_as_on_pixels_through_the_tower()
+    {
+        var options = new TrainOptions { Mode = TrainMode.LinearProbe, Epochs = 2, BatchSize = 16, Optimizer = new OptimizerOptions { Lr = 1e-2 } };
+        var initial = _probe.Head!.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone().DetachFromDisposeScope());
+
+        new Trainer(_probe, new FixedTrainingSet(_real.Images, _real.Labels, 6), null, options, seed: 0).Run();
+        var viaPixels = _probe.Head.weight.clone().DetachFromDisposeScope();
+        _probe.Head.load_state_dict(initial);
+        using (var source = new AugmentedTrainingSource(new RandomOversampling(1), _real, s_balance))
+        {
+            using (var set = source.ForEpoch(0, _probe))
+            {
+                Assert.True(set.Embeddings);
+            }
+
+            new Trainer(_probe, source, null, options, seed: 0).Run();
+        }
+
+        var viaFeatures = _probe.Head.weight;
+        Assert.True((viaFeatures - viaPixels).abs().max().item() > 0, "oversampling changed nothing");
+        _probe.Head.load_state_dict(initial);
+        using (var plain = new AugmentedTrainingSource(new NoAugmentation(), _real, s_balance))
+        {
+            new Trainer(_probe, plain, null, options, seed: 0).Run();
+        }
+
+        Assert.True((_probe.Head.weight - viaPixels).abs().max().item() < 1e-5);
     }
 
     [Fact]
