@@ -21,6 +21,7 @@ internal static class CliApp
         root.Subcommands.Add(Run.RunCommand.Create());
         root.Subcommands.Add(Validate.ValidateCommand.Create());
         root.Subcommands.Add(Datasets.DatasetsCommand.Create());
+        root.Subcommands.Add(Report.ReportCommand.Create());
         return root;
     }
 

@@ -27,4 +27,33 @@ public static class AtomicFile
     }
 
     public static void WriteText(string path, string text) => Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>
+    /// Several files that belong together (UTF-8 text): every one is written to its temporary name first and only
+    /// then are they renamed, so a failure while writing leaves the previous set untouched rather than a mix.
+    /// </summary>
+    public static void WriteAll(IReadOnlyList<(string Path, string Text)> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var temps = files.Select(f => $"{f.Path}.{Environment.ProcessId}.tmp").ToArray();
+        try
+        {
+            for (var i = 0; i < files.Count; i++)
+            {
+                File.WriteAllBytes(temps[i], Encoding.UTF8.GetBytes(files[i].Text));
+            }
+
+            for (var i = 0; i < files.Count; i++)
+            {
+                File.Move(temps[i], files[i].Path, overwrite: true);
+            }
+        }
+        finally
+        {
+            foreach (var temp in temps)
+            {
+                File.Delete(temp);
+            }
+        }
+    }
 }

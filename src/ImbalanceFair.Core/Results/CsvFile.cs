@@ -18,30 +18,8 @@ public static class CsvFile
         try
         {
             using (var text = new StreamWriter(temp))
-            using (var csv = CsvWriter.Create(text, null, false))
             {
-                foreach (var h in header)
-                {
-                    csv.WriteField(h);
-                }
-
-                csv.EndRecord();
-                foreach (var row in rows)
-                {
-                    if (row.Count != header.Count)
-                    {
-                        throw new ArgumentException($"a row of {row.Count} fields under a header of {header.Count} ({path})", nameof(rows));
-                    }
-
-                    foreach (var field in row)
-                    {
-                        csv.WriteField(field);
-                    }
-
-                    csv.EndRecord();
-                }
-
-                csv.Flush();
+                WriteTo(text, header, rows, path);
             }
 
             File.Move(temp, path, overwrite: true);
@@ -50,6 +28,43 @@ public static class CsvFile
         {
             File.Delete(temp);
         }
+    }
+
+    /// <summary>The CSV text of a header and rows, for callers that write several files together (<see cref="AtomicFile.WriteAll"/>).</summary>
+    public static string ToText(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(rows);
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        WriteTo(text, header, rows, "<text>");
+        return text.ToString();
+    }
+
+    private static void WriteTo(TextWriter text, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string where)
+    {
+        using var csv = CsvWriter.Create(text, null, true);
+        foreach (var h in header)
+        {
+            csv.WriteField(h);
+        }
+
+        csv.EndRecord();
+        foreach (var row in rows)
+        {
+            if (row.Count != header.Count)
+            {
+                throw new ArgumentException($"a row of {row.Count} fields under a header of {header.Count} ({where})", nameof(rows));
+            }
+
+            foreach (var field in row)
+            {
+                csv.WriteField(field);
+            }
+
+            csv.EndRecord();
+        }
+
+        csv.Flush();
     }
 
     /// <summary>The header and every row, as strings.</summary>
