@@ -176,6 +176,48 @@ public sealed class RunCommandTests : IDisposable
         Assert.All(split, r => Assert.Equal("0", r[4]));
     }
 
+    [Fact]
+    public void A_linear_probe_with_embedding_space_smote_trains_on_interpolated_embeddings_and_saves_them()
+    {
+        var config = Config();
+        File.WriteAllText(config, File.ReadAllText(config)
+            .Replace("{strategy: oversample}", "{strategy: smote, smote: {k: 3, space: embedding}}", StringComparison.Ordinal)
+            .Replace("epochs: 2,", "epochs: 2, mode: linear-probe,", StringComparison.Ordinal)
+            .Replace("{dir: ", "{save_augmented: true, dir: ", StringComparison.Ordinal));
+
+        var result = Imbfair.Run(["run", config, "--json", "--no-progress"], Env);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var dir = RunDir(result);
+        var split = File.ReadAllLines(Path.Combine(dir, "split.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        var added = split.Sum(r => long.Parse(r[5], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(added > 0, "no SMOTE samples counted");
+        // Balanced: every class ends at the largest class's count.
+        Assert.Single(split.Select(r => r[9]).Distinct());
+
+        // safetensors: an 8-byte little-endian header length, then the JSON header naming each tensor's dtype and shape.
+        var bytes = File.ReadAllBytes(Path.Combine(dir, "augmented.safetensors"));
+        var header = JsonDocument.Parse(bytes.AsMemory(8, (int)BitConverter.ToInt64(bytes, 0))).RootElement;
+        Assert.False(header.TryGetProperty("images", out _));
+        var embeddings = header.GetProperty("embeddings");
+        Assert.Equal("F32", embeddings.GetProperty("dtype").GetString());
+        Assert.Equal(added, embeddings.GetProperty("shape")[0].GetInt64());
+        Assert.Equal("embedding", header.GetProperty("__metadata__").GetProperty("space").GetString());
+        Assert.False(File.Exists(Path.Combine(dir, "augmented_preview.png")));
+        Assert.Contains("no augmented_preview.png", File.ReadAllText(Path.Combine(dir, "run.log")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Embedding_space_smote_without_a_linear_probe_exits_2_and_says_which_mode_it_needs()
+    {
+        var result = Imbfair.Run(["run", Config(), "augment.strategy=smote", "augment.smote.space=embedding"], Env);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("augment.smote.space: embedding", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("train.mode: linear-probe", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir.FullName, "runs")));
+    }
+
     [Theory]
     [InlineData("{ratio: 10}", "{ratoi: 5}", "Did you mean 'imbalance.ratio'")]
     [InlineData("epochs: 2", "epochs: two", "train.epochs: expected a whole number")]

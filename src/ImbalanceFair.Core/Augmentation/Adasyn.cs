@@ -77,25 +77,7 @@ public sealed class Adasyn : IAugmentationStrategy
     {
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(rows);
-        var members = real.IndicesOf(c);
-        SmoteFamily.RequireNeighbors("augment.adasyn.k", k, real.Count - 1, "the training set");
-        using var queries = SmoteFamily.Select(rows, members);
-        var nns = NearestNeighbors.Search(rows, queries, k, members);
-        var ratio = new double[members.Length];
-        for (var i = 0; i < members.Length; i++)
-        {
-            var other = 0;
-            for (var j = 0; j < k; j++)
-            {
-                if (real.LabelsHost[nns[(i * k) + j]] != c)
-                {
-                    other++;
-                }
-            }
-
-            ratio[i] = (double)other / k;
-        }
-
+        var ratio = SmoteFamily.OtherClassNeighbors(real, rows, c, k, "augment.adasyn.k").Select(other => (double)other / k).ToArray();
         var total = NumpySum(ratio);
         if (total == 0)
         {
@@ -104,8 +86,8 @@ public sealed class Adasyn : IAugmentationStrategy
                 "cannot weight them (imbalanced-learn fails here too); use augment.strategy: smote");
         }
 
-        var allocation = new long[members.Length];
-        for (var i = 0; i < members.Length; i++)
+        var allocation = new long[ratio.Length];
+        for (var i = 0; i < ratio.Length; i++)
         {
             allocation[i] = (long)Math.Round(ratio[i] / total * need, MidpointRounding.ToEven);
         }

@@ -5,11 +5,12 @@ namespace ImbalanceFair.Core.Augmentation;
 /// <summary>
 /// What a strategy added for one epoch: images and labels on the device, and per sample its provenance — the source,
 /// the parent (index in the dataset's original train file, −1 if none), for SMOTE the neighbour and the
-/// interpolation factor λ (NaN otherwise). This is what augmented.safetensors records (DESIGN §6).
+/// interpolation factor λ (NaN otherwise). This is what augmented.safetensors records (DESIGN §6). Embedding-space
+/// SMOTE adds image embeddings [N, embed] instead of images.
 /// </summary>
 public sealed class AddedSamples : IDisposable
 {
-    public AddedSamples(Tensor images, Tensor labels, SampleSource[] source, long[] parent, long[]? neighbor = null, float[]? lambda = null)
+    public AddedSamples(Tensor images, Tensor labels, SampleSource[] source, long[] parent, long[]? neighbor = null, float[]? lambda = null, bool embeddings = false)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
@@ -28,9 +29,14 @@ public sealed class AddedSamples : IDisposable
         Parent = parent;
         Neighbor = neighbor ?? Enumerable.Repeat(-1L, n).ToArray();
         Lambda = lambda ?? Enumerable.Repeat(float.NaN, n).ToArray();
+        Embeddings = embeddings;
     }
 
+    /// <summary>The images, or the embeddings when <see cref="Embeddings"/>.</summary>
     public Tensor Images { get; }
+
+    /// <summary>Whether <see cref="Images"/> holds image embeddings [N, embed] (embedding-space SMOTE) rather than images.</summary>
+    public bool Embeddings { get; }
 
     public Tensor Labels { get; }
 
@@ -46,14 +52,14 @@ public sealed class AddedSamples : IDisposable
 
     public int Count => Source.Length;
 
-    /// <summary>An empty set shaped like <paramref name="like"/>'s images.</summary>
-    public static AddedSamples Empty(Tensor like)
+    /// <summary>An empty set shaped like <paramref name="like"/> (images, or embeddings when <paramref name="embeddings"/>).</summary>
+    public static AddedSamples Empty(Tensor like, bool embeddings = false)
     {
         ArgumentNullException.ThrowIfNull(like);
         using var scope = torch.NewDisposeScope();
         var shape = like.shape;
         shape[0] = 0;
-        return new AddedSamples(torch.empty(shape, ScalarType.UInt8, like.device), torch.empty([0], ScalarType.Int64, like.device), [], []);
+        return new AddedSamples(torch.empty(shape, like.dtype, like.device), torch.empty([0], ScalarType.Int64, like.device), [], [], embeddings: embeddings);
     }
 
     /// <summary>Per class and source, how many samples were added: counts[source][class].</summary>

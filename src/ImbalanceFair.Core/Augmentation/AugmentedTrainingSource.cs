@@ -5,7 +5,7 @@ namespace ImbalanceFair.Core.Augmentation;
 
 /// <summary>
 /// The trainer's per-epoch data with a strategy in the loop: real samples (all or the kept ones) plus the strategy's
-/// additions, concatenated on the device. Keeps the latest additions for split.csv and augmented.safetensors.
+/// additions, concatenated on the device: as images, or for a linear probe as frozen image embeddings (its features). Keeps the latest additions for split.csv and augmented.safetensors.
 /// </summary>
 public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
 {
@@ -14,6 +14,8 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
     private readonly long[] _targets;
     private EpochAugmentation? _current;
     private EpochAugmentation? _recorded;
+    private EpochAugmentation? _embeddedAddition;
+    private Tensor? _addedEmbeddings;
 
     public AugmentedTrainingSource(IAugmentationStrategy strategy, RealTrainingData real, long[] targets)
     {
@@ -63,37 +65,60 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
         }
 
         using var scope = torch.NewDisposeScope();
-        var parts = new List<(Tensor images, Tensor labels)>();
+        // A linear probe's tower never trains, so its head is trained on stored features: the real ones are embedded once
+        // per run and the additions once per generation, instead of every batch of every epoch going through the tower.
+        var embeddings = _current.Added.Embeddings || model is { Mode: TrainMode.LinearProbe };
+        var realInputs = embeddings ? _real.FrozenEmbeddings(model!) : _real.Images;
+        var parts = new List<(Tensor inputs, Tensor labels)>();
         if (_current.UseReal)
         {
             if (_current.KeptReal is { } kept)
             {
-                var idx = torch.from_array<long>(kept, [kept.Length], _real.Images.device);
-                parts.Add((_real.Images.index_select(0, idx), _real.Labels.index_select(0, idx)));
+                var idx = torch.from_array<long>(kept, [kept.Length], realInputs.device);
+                parts.Add((realInputs.index_select(0, idx), _real.Labels.index_select(0, idx)));
             }
             else
             {
-                parts.Add((_real.Images, _real.Labels));
+                parts.Add((realInputs, _real.Labels));
             }
         }
 
         if (_current.Added.Count > 0)
         {
-            parts.Add((_current.Added.Images, _current.Added.Labels));
+            parts.Add((embeddings ? AddedFeatures(model!) : _current.Added.Images, _current.Added.Labels));
         }
 
-        if (parts.Count == 1 && ReferenceEquals(parts[0].images, _real.Images))
+        if (parts.Count == 1 && ReferenceEquals(parts[0].inputs, realInputs))
         {
-            return new TrainingSet(_real.Images, _real.Labels, _real.Classes, ownsTensors: false);
+            return new TrainingSet(realInputs, _real.Labels, _real.Classes, ownsTensors: false, embeddings);
         }
 
-        var images = torch.cat(parts.Select(p => p.images).ToArray()).DetachFromDisposeScope();
+        var inputs = torch.cat(parts.Select(p => p.inputs).ToArray()).DetachFromDisposeScope();
         var labels = torch.cat(parts.Select(p => p.labels).ToArray()).DetachFromDisposeScope();
-        return new TrainingSet(images, labels, _real.Classes, ownsTensors: true);
+        return new TrainingSet(inputs, labels, _real.Classes, ownsTensors: true, embeddings);
+    }
+
+    /// <summary>The current additions as features: themselves when they are embeddings, else their images embedded (once).</summary>
+    private Tensor AddedFeatures(ClipClassifier model)
+    {
+        if (_current!.Added.Embeddings)
+        {
+            return _current.Added.Images;
+        }
+
+        if (!ReferenceEquals(_embeddedAddition, _current))
+        {
+            _addedEmbeddings?.Dispose();
+            _addedEmbeddings = model.FrozenImageEmbeddings(_current.Added.Images).DetachFromDisposeScope();
+            _embeddedAddition = _current;
+        }
+
+        return _addedEmbeddings!;
     }
 
     public void Dispose()
     {
+        _addedEmbeddings?.Dispose();
         _current?.Dispose();
         _recorded?.Dispose();
     }

@@ -124,25 +124,6 @@ public sealed class BorderlineSmote : IAugmentationStrategy
     {
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(rows);
-        var members = real.IndicesOf(c);
-        SmoteFamily.RequireNeighbors("augment.borderline.m", m, real.Count - 1, "the training set");
-        using var queries = SmoteFamily.Select(rows, members);
-        var nns = NearestNeighbors.Search(rows, queries, m, members);
-        var danger = new bool[members.Length];
-        for (var i = 0; i < members.Length; i++)
-        {
-            var other = 0;
-            for (var j = 0; j < m; j++)
-            {
-                if (real.LabelsHost[nns[(i * m) + j]] != c)
-                {
-                    other++;
-                }
-            }
-
-            danger[i] = 2 * other >= m && other < m;
-        }
-
-        return danger;
+        return SmoteFamily.OtherClassNeighbors(real, rows, c, m, "augment.borderline.m").Select(other => 2 * other >= m && other < m).ToArray();
     }
 }

@@ -4,16 +4,18 @@ using ImbalanceFair.Core.Training;
 namespace ImbalanceFair.Core.Augmentation;
 
 /// <summary>
-/// <c>smote</c> (imbalanced-learn 0.10's SMOTE, pixel space): for each class below its target, as many samples as it
-/// lacks, each x_i + u·(x_nn − x_i) with the parent x_i drawn uniformly among the class's samples, x_nn uniformly
-/// among the parent's k nearest same-class neighbours (Euclidean on the flattened pixels, itself excluded) and
-/// u ~ U[0, 1). Draws come from the run seed (one stream per class); neighbours are exact (<see cref="NearestNeighbors"/>),
+/// <c>smote</c> (imbalanced-learn 0.10's SMOTE): for each class below its target, as many samples as it lacks, each
+/// x_i + u·(x_nn − x_i) with the parent x_i drawn uniformly among the class's samples, x_nn uniformly among the
+/// parent's k nearest same-class neighbours (Euclidean, itself excluded) and u ~ U[0, 1). <c>space: pixel</c> works
+/// on the flattened pixels; <c>space: embedding</c> on a linear probe's frozen, unit-norm image embeddings — the
+/// features its head is trained on — and adds embeddings (not renormalised: a point on the segment, as in feature-space SMOTE). Draws come from the run seed (one stream per class); neighbours are exact (<see cref="NearestNeighbors"/>),
 /// so the samples are the same on every device and thread count.
 /// </summary>
 public sealed class Smote : IAugmentationStrategy
 {
     private readonly long _seed;
     private readonly int _k;
+    private readonly bool _embeddingSpace;
     private readonly IReadOnlyList<string>? _classNames;
 
     public Smote(long seed, SmoteOptions options, IReadOnlyList<string>? classNames = null)
@@ -22,6 +24,7 @@ public sealed class Smote : IAugmentationStrategy
         SmoteFamily.CheckSpace(options);
         _seed = seed;
         _k = options.K;
+        _embeddingSpace = options.Space == "embedding";
         _classNames = classNames;
     }
 
@@ -34,7 +37,8 @@ public sealed class Smote : IAugmentationStrategy
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(targets);
         var plan = new Interpolations();
-        using var rows = SmoteFamily.Rows(real);
+        using var pixelRows = _embeddingSpace ? null : SmoteFamily.Rows(real);
+        var rows = pixelRows ?? real.FrozenEmbeddings(model ?? throw new ArgumentNullException(nameof(model), "embedding-space SMOTE needs the model"));
         for (var c = 0; c < real.Classes; c++)
         {
             var members = real.IndicesOf(c);
@@ -71,6 +75,6 @@ public sealed class Smote : IAugmentationStrategy
             }
         }
 
-        return new EpochAugmentation(plan.Materialize(real));
+        return new EpochAugmentation(_embeddingSpace ? plan.MaterializeEmbeddings(real, rows) : plan.Materialize(real));
     }
 }

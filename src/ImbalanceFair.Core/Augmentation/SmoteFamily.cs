@@ -24,12 +24,8 @@ internal static class SmoteFamily
         CheckK("augment.smote.k", options.K);
         switch (options.Space)
         {
-            case "pixel":
+            case "pixel" or "embedding":
                 return;
-            case "embedding":
-                throw new ConfigException(
-                    "augment.smote.space: embedding is not supported yet: its samples would be frozen image embeddings, which the " +
-                    "training set (images only) cannot carry; use space: pixel");
             default:
                 throw new ConfigException($"augment.smote.space must be pixel or embedding, not '{options.Space}'");
         }
@@ -42,6 +38,33 @@ internal static class SmoteFamily
         {
             throw new ConfigException($"{key} = {k} needs at least {k} neighbours for {what}, which has {available}; lower {key}");
         }
+    }
+
+    /// <summary>
+    /// For each sample of class <paramref name="c"/> (in order), how many of its <paramref name="k"/> nearest neighbours
+    /// in the whole set (itself excluded) belong to other classes: borderline's danger rule and ADASYN's weights.
+    /// </summary>
+    public static int[] OtherClassNeighbors(RealTrainingData real, Tensor rows, int c, int k, string key)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(rows);
+        var members = real.IndicesOf(c);
+        RequireNeighbors(key, k, real.Count - 1, "the training set");
+        using var queries = Select(rows, members);
+        var nns = NearestNeighbors.Search(rows, queries, k, members);
+        var other = new int[members.Length];
+        for (var i = 0; i < members.Length; i++)
+        {
+            for (var j = 0; j < k; j++)
+            {
+                if (real.LabelsHost[nns[(i * k) + j]] != c)
+                {
+                    other[i]++;
+                }
+            }
+        }
+
+        return other;
     }
 
     public static string ClassName(IReadOnlyList<string>? names, int c) => names is not null && c < names.Count ? names[c] : $"{c}";

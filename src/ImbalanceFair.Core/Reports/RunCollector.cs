@@ -45,7 +45,8 @@ public static class RunCollector
                     continue;
                 }
 
-                var location = Path.Join(folder, Path.GetRelativePath(folder, dir));
+                var relative = Path.GetRelativePath(folder, dir);
+                var location = relative == "." ? folder : Path.Join(folder, relative);
                 var run = Read(dir, location, out var reason);
                 if (run is null)
                 {

@@ -29,17 +29,25 @@ public static class AugmentedFile
 
     private static readonly byte[] s_gapColor = [96, 96, 96];
 
-    /// <summary>Writes both files into <paramref name="dir"/> (created if needed), each atomically.</summary>
+    /// <summary>
+    /// Writes both files into <paramref name="dir"/> (created if needed), each atomically; embedding-space samples have
+    /// no pixels to draw, so they get the tensors file only.
+    /// </summary>
     public static void Write(string dir, AddedSamples added, RealTrainingData real)
     {
         ArgumentException.ThrowIfNullOrEmpty(dir);
+        ArgumentNullException.ThrowIfNull(added);
         Directory.CreateDirectory(dir);
         WriteTensors(Path.Combine(dir, TensorsFileName), added);
-        WritePreview(Path.Combine(dir, PreviewFileName), added, real);
+        if (!added.Embeddings)
+        {
+            WritePreview(Path.Combine(dir, PreviewFileName), added, real);
+        }
     }
 
     /// <summary>
-    /// images float32 [N, C, H, W] in [0, 1] (uint8 images divided by 255), labels, source (<see cref="SampleSource"/>
+    /// images float32 [N, C, H, W] in [0, 1] (uint8 images divided by 255) — or, for embedding-space SMOTE,
+    /// embeddings float32 [N, embed] instead (metadata space=embedding) — labels, source (<see cref="SampleSource"/>
     /// values), parent and neighbor as int64 [N], lambda float32 [N] (NaN where not SMOTE).
     /// </summary>
     public static void WriteTensors(string path, AddedSamples added)
@@ -50,7 +58,7 @@ public static class AugmentedFile
         var images = added.Images.dtype == ScalarType.UInt8 ? added.Images.to(ScalarType.Float32).div(255.0) : added.Images.to(ScalarType.Float32);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
-            ["images"] = images,
+            [added.Embeddings ? "embeddings" : "images"] = images.to(Device.CPU),
             ["labels"] = added.Labels.to(ScalarType.Int64),
             ["source"] = torch.from_array<long>(added.Source.Select(s => (long)s).ToArray(), [n]),
             ["parent"] = torch.from_array<long>(added.Parent, [n]),
@@ -60,6 +68,7 @@ public static class AugmentedFile
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["content"] = "imbfair augmented samples",
+            ["space"] = added.Embeddings ? "embedding" : "pixel",
             ["source_codes"] = string.Join(",", Enum.GetValues<SampleSource>().Select(s => $"{(int)s}={s.ToString().ToLowerInvariant()}")),
         };
         SafeTensors.Save(path, tensors, metadata);

@@ -96,7 +96,7 @@ public sealed class ExperimentRunner
         }
 
         using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device);
-        var real = new RealTrainingData(train.Images, train.Labels, train.SourceIndices, d.NumClasses);
+        using var real = new RealTrainingData(train.Images, train.Labels, train.SourceIndices, d.NumClasses);
         var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log));
         using var strategyResources = strategy as IDisposable;
         var targets = c.Augment.Target.For(real.Counts, d.Classes);

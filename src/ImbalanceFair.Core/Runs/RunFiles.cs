@@ -68,8 +68,11 @@ public static class RunFiles
             AugmentedFile.Write(dir, augmentation.Added, r.Real);
         }
 
+        var augmentedFiles = r.Augmentation?.Added.Embeddings == true
+            ? ", augmented.safetensors (embedding-space samples have no pixels, so no augmented_preview.png)"
+            : ", augmented.safetensors, augmented_preview.png";
         log.Information("Wrote split.csv, predictions.csv, per_class.csv, per_group.csv, summary.csv, metrics.json{Augmented}",
-            c.Output.SaveAugmented ? ", augmented.safetensors, augmented_preview.png" : string.Empty);
+            c.Output.SaveAugmented ? augmentedFiles : string.Empty);
         return ReadSummary(dir);
     }
 

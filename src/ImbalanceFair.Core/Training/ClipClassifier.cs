@@ -118,9 +118,59 @@ public sealed class ClipClassifier : IDisposable
     public Tensor Logits(Tensor pixels, Tensor? classText)
     {
         using var scope = torch.NewDisposeScope();
-        var image = ImageEmbeddings(pixels);
-        var logits = Head is not null ? Head.forward(image) : image.matmul((classText ?? ClassTextEmbeddings()).t()) * Model.Scale();
+        return LogitsOfEmbeddings(ImageEmbeddings(pixels), classText).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Class logits [B, classes] of image embeddings [B, embed] as <see cref="ImageEmbeddings"/> gives them (or points
+    /// made from them, such as SMOTE's interpolations in embedding space); null <paramref name="classText"/> computes them here.
+    /// </summary>
+    public Tensor LogitsOfEmbeddings(Tensor embeddings, Tensor? classText = null)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        using var scope = torch.NewDisposeScope();
+        var logits = Head is not null ? Head.forward(embeddings) : embeddings.matmul((classText ?? ClassTextEmbeddings()).t()) * Model.Scale();
         return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Unit-norm image embeddings [n, embed] of uint8 images [n, C, H, W], computed in batches with the image tower in
+    /// evaluation mode and no gradients: the features a linear probe sees, since its tower never changes.
+    /// </summary>
+    public Tensor FrozenImageEmbeddings(Tensor images, int batchSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (Mode != TrainMode.LinearProbe)
+        {
+            throw new InvalidOperationException("image embeddings are frozen only in train.mode: linear-probe");
+        }
+
+        if (images.dtype != ScalarType.UInt8)
+        {
+            throw new ArgumentException($"frozen embeddings are made of uint8 images, not {images.dtype}", nameof(images));
+        }
+
+        var wasTraining = Model.training;
+        Model.train(false);
+        try
+        {
+            using var noGrad = torch.no_grad();
+            var n = images.size(0);
+            var output = torch.empty([n, Model.Config.EmbedDim], ScalarType.Float32, Device);
+            for (long s = 0; s < n; s += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                var len = Math.Min(batchSize, n - s);
+                var pixels = images.narrow(0, s, len).to(Device).to(ScalarType.Float32) / 255.0;
+                output.narrow(0, s, len).copy_(ImageEmbeddings(pixels));
+            }
+
+            return output;
+        }
+        finally
+        {
+            Model.train(wasTraining);
+        }
     }
 
     /// <summary>Whether the classifier is in training mode (as <see cref="Train"/> last set it).</summary>

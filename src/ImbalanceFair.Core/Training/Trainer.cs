@@ -138,12 +138,13 @@ public sealed class Trainer
             using var scope = torch.NewDisposeScope();
             var len = Math.Min(_options.BatchSize, order.Length - start);
             var idx = orderOnDevice.narrow(0, start, len);
-            var x = set.Images.index_select(0, idx).to(ScalarType.Float32) / 255.0;
+            var x = set.Images.index_select(0, idx);
             var y = set.Labels.index_select(0, idx);
             Tensor value;
             using (torch.autocast(bf16))
             {
-                value = loss.Compute(_classifier.Logits(x).to(ScalarType.Float32), y);
+                var logits = set.Embeddings ? _classifier.LogitsOfEmbeddings(x) : _classifier.Logits(x.to(ScalarType.Float32) / 255.0);
+                value = loss.Compute(logits.to(ScalarType.Float32), y);
             }
 
             optimizer.zero_grad();

@@ -3,14 +3,15 @@ using ImbalanceFair.Torch;
 namespace ImbalanceFair.Core.Training;
 
 /// <summary>
-/// One epoch's training data, whole on the device: uint8 images [N, C, H, W] and int64 labels; batches are
-/// gathered from it by index. ClassCounts are the per-class counts after augmentation (the losses' priors).
+/// One epoch's training data, whole on the device: uint8 images [N, C, H, W] — or, for a linear probe trained on
+/// frozen features, float32 image embeddings [N, embed] — and int64 labels; batches are gathered from it by index.
+/// ClassCounts are the per-class counts after augmentation (the losses' priors).
 /// </summary>
 public sealed class TrainingSet : IDisposable
 {
     private readonly bool _owns;
 
-    public TrainingSet(Tensor images, Tensor labels, int classes, bool ownsTensors)
+    public TrainingSet(Tensor images, Tensor labels, int classes, bool ownsTensors, bool embeddings = false)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
@@ -18,11 +19,15 @@ public sealed class TrainingSet : IDisposable
         Labels = labels;
         LabelsHost = labels.to(Device.CPU).ToArray<long>();
         ClassCounts = Data.ClassCounts.Of(LabelsHost, classes);
-
+        Embeddings = embeddings;
         _owns = ownsTensors;
     }
 
+    /// <summary>The images, or the embeddings when <see cref="Embeddings"/>.</summary>
     public Tensor Images { get; }
+
+    /// <summary>Whether <see cref="Images"/> holds image embeddings [N, embed] rather than pixels.</summary>
+    public bool Embeddings { get; }
 
     public Tensor Labels { get; }
 

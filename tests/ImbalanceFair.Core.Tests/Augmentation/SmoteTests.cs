@@ -425,7 +425,6 @@ public class SmoteTests(ImblearnReference reference) : IClassFixture<ImblearnRef
     [Fact]
     public void Bad_options_and_too_small_classes_are_config_errors_that_name_the_key()
     {
-        Assert.Contains("augment.smote.space", Assert.Throws<ConfigException>(() => new Smote(0, new SmoteOptions { Space = "embedding" })).Message);
         Assert.Contains("augment.smote.space", Assert.Throws<ConfigException>(() => new Smote(0, new SmoteOptions { Space = "latent" })).Message);
         Assert.Contains("augment.smote.k", Assert.Throws<ConfigException>(() => new Smote(0, new SmoteOptions { K = 0 })).Message);
         Assert.Contains("augment.borderline.kind", Assert.Throws<ConfigException>(() => new BorderlineSmote(0, new BorderlineOptions { Kind = "borderline-3" })).Message);

@@ -20,6 +20,11 @@ internal static class ReportHandler
             output.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            output.Error.WriteLine($"error: could not write the report: {e.Message}");
+            return ExitCodes.Failed;
+        }
 
         var model = outcome.Model;
         foreach (var s in model.Skipped)
