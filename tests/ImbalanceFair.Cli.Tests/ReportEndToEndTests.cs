@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using ImbalanceFair.Cli.Tests.Support;
+using ImbalanceFair.Tests.Shared;
 
 namespace ImbalanceFair.Cli.Tests;
 
-/// <summary>The real `imbfair run` twice (seeds 0 and 1) on a tiny procedural config, then `imbfair report` on its output folder.</summary>
+/// <summary>The real `imbfair run` twice (seeds 0 and 1) on the shipped CI config, then `imbfair report` on its output folder.</summary>
 public sealed class ReportEndToEndTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("imbfair-report-e2e-");
@@ -14,36 +15,13 @@ public sealed class ReportEndToEndTests : IDisposable
     [Fact]
     public void Report_of_two_real_runs_is_one_group_of_two_seeds()
     {
-        File.WriteAllText(Path.Combine(_dir.FullName, "mini-shapes.yaml"), """
-            name: mini-shapes
-            format: procedural
-            source: {generator: shapes, seed: 3, train_per_class: 120, test_per_class: 20}
-            channels: 3
-            image_size: [16, 16]
-            num_classes: 4
-            prompts: ["a photo of a {}.", "a {} shape."]
-            """);
         var runs = Path.Combine(_dir.FullName, "runs");
-        var config = Path.Combine(_dir.FullName, "mini.yaml");
-        File.WriteAllText(config, $$$"""
-            name: mini
-            dataset: {name: mini-shapes, attribute: null, val_fraction: 0.1}
-            imbalance: {ratio: 10}
-            augment: {strategy: oversample}
-            model: {arch: tiny-clip-conv}
-            train: {epochs: 1, batch_size: 16, schedule: {warmup_steps: 5}}
-            eval: {bootstrap: 20}
-            output: {dir: {{{runs}}}}
-            """);
-        var env = new Dictionary<string, string>
-        {
-            ["IMBFAIR_DATASETS"] = _dir.FullName,
-            ["IMBFAIR_CACHE"] = Path.Combine(_dir.FullName, "cache"),
-        };
+        var config = Path.Combine(Repo.Root, "configs", "ci-shapes.yaml");
+        var env = new Dictionary<string, string> { ["IMBFAIR_CACHE"] = Path.Combine(_dir.FullName, "cache") };
         var summaries = new List<JsonElement>();
         foreach (var seed in new[] { "seed=0", "seed=1" })
         {
-            var run = Imbfair.Run(["run", config, seed, "--json", "--no-progress"], env);
+            var run = Imbfair.Run(["run", config, seed, "augment.strategy=oversample", $"output.dir={runs}", "--json", "--no-progress"], env);
             Assert.True(run.ExitCode == 0, run.Stderr);
             summaries.Add(JsonDocument.Parse(run.Stdout).RootElement.GetProperty("summary").Clone());
         }
@@ -57,14 +35,14 @@ public sealed class ReportEndToEndTests : IDisposable
         var header = lines[0].Split(',');
         var balanced = header.Zip(lines.Skip(1).Select(l => l.Split(',')).Single(r => r[Array.IndexOf(header, "metric")] == "balanced_accuracy"))
             .ToDictionary(x => x.First, x => x.Second);
-        Assert.Equal(("mini", "mini-shapes", "oversample", "10", "tiny-clip-conv", "0 1", "2"),
+        Assert.Equal(("ci-shapes", "shapes", "oversample", "10", "tiny-clip-conv", "0 1", "2"),
             (balanced["name"], balanced["dataset"], balanced["strategy"], balanced["imbalance_ratio"], balanced["arch"], balanced["seeds"], balanced["n"]));
         var values = summaries.Select(s => s.GetProperty("balanced_accuracy").GetDouble()).ToArray();
         Assert.Equal(values.Average(), double.Parse(balanced["mean"], CultureInfo.InvariantCulture), 12);
         var std = Math.Abs(values[0] - values[1]) / Math.Sqrt(2);
         Assert.Equal(std, double.Parse(balanced["std"], CultureInfo.InvariantCulture), 12);
         Assert.Equal(std / Math.Sqrt(2), double.Parse(balanced["se"], CultureInfo.InvariantCulture), 12);
-        Assert.Equal(4, File.ReadAllLines(Path.Combine(runs, "report_per_class.csv")).Length - 1);
+        Assert.Equal(8, File.ReadAllLines(Path.Combine(runs, "report_per_class.csv")).Length - 1);
         Assert.Contains(File.ReadAllLines(Path.Combine(runs, "report.md")), l => l.StartsWith("| oversample | 10 | 2 |", StringComparison.Ordinal));
         Assert.Contains("id=\"chart-worst-group\"", File.ReadAllText(Path.Combine(runs, "report.html")), StringComparison.Ordinal);
     }

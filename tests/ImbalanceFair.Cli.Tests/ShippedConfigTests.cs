@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using ImbalanceFair.Cli.Tests.Support;
 
 namespace ImbalanceFair.Cli.Tests;
@@ -5,7 +6,7 @@ namespace ImbalanceFair.Cli.Tests;
 /// <summary>The run configs the repository ships (quickstart and studies) stay valid as the schema moves.</summary>
 public sealed class ShippedConfigTests
 {
-    private static readonly string s_root = FindRoot();
+    private static readonly string s_root = Repo.Root;
 
     public static TheoryData<string> Configs() => new(Paths());
 
@@ -32,16 +33,5 @@ public sealed class ShippedConfigTests
 
         Assert.Contains(Path.Combine("configs", "quickstart.yaml"), configs);
         Assert.Contains(configs, c => c.StartsWith(Path.Combine("configs", "studies"), StringComparison.Ordinal));
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ImbalanceFair.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("the tests are not inside the imbfair checkout");
     }
 }

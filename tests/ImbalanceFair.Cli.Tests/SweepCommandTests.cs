@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using System.Diagnostics;
 using System.Text.Json;
 using ImbalanceFair.Cli.Tests.Support;

@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using ImbalanceFair.Cli.Tests.Support;
 
 namespace ImbalanceFair.Cli.Tests;

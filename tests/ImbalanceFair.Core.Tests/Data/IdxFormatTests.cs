@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using ImbalanceFair.Core.Data;

@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Sweeps;
 using ImbalanceFair.Core.Tests.Support;

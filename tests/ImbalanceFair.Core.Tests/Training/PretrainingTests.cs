@@ -1,3 +1,4 @@
+using ImbalanceFair.Tests.Shared;
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Tests.Support;

@@ -1,4 +1,4 @@
-namespace ImbalanceFair.Core.Tests.Support;
+namespace ImbalanceFair.Tests.Shared;
 
 /// <summary>The repository checkout the tests run from (found by walking up to ImbalanceFair.sln).</summary>
 public static class Repo
