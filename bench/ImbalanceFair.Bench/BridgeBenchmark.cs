@@ -52,9 +52,8 @@ internal static class BridgeBenchmark
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (OptionReader.WantsHelp(args, Help))
         {
-            Console.WriteLine(Help);
             return 0;
         }
 
@@ -75,25 +74,10 @@ internal static class BridgeBenchmark
         cnn.Warmup();
         python.WaitReady();
 
-        var ours = new List<Round>();
-        var theirs = new List<Round>();
-        for (var r = 0; r < o.Rounds; r++)
-        {
-            // Alternate which side goes first, so neither always runs right after the other.
-            if (r % 2 == 0)
-            {
-                ours.Add(cnn.RunRound());
-                theirs.Add(python.RunRound());
-            }
-            else
-            {
-                theirs.Add(python.RunRound());
-                ours.Add(cnn.RunRound());
-            }
-
+        var sides = Alternating.Rounds<Round>(o.Rounds, [_ => cnn.RunRound(), _ => python.RunRound()], (r, x) =>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {r + 1,2}: imbfair {ours[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(ours[^1]),6:F0}/CPU-s)   pytorch {theirs[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(theirs[^1]),6:F0}/CPU-s)   ratio {ours[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
-        }
+                $"  round {r + 1,2}: imbfair {x[0].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(x[0]),6:F0}/CPU-s)   pytorch {x[1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(x[1]),6:F0}/CPU-s)   ratio {x[0].ImagesPerSecond / x[1].ImagesPerSecond:F3}")));
+        var (ours, theirs) = (sides[0], sides[1]);
 
         var tinyOurs = new List<double>();
         var tinyTheirs = new List<double>();
@@ -168,53 +152,28 @@ internal static class BridgeBenchmark
         File.Move(tmp, o.Csv, overwrite: true);
     }
 
-
     private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
 
     private static Options Parse(string[] args)
     {
         var o = new Options();
-        for (var i = 0; i < args.Length; i++)
+        var a = new OptionReader(args, Help);
+        while (a.Next())
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Positive()
+            switch (a.Name)
             {
-                var name = args[i];
-                var text = Value();
-                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                    ? n
-                    : throw new ArgumentException($"{name} needs a positive integer, not '{text}'");
-            }
-
-            switch (args[i])
-            {
-                case "--threads": o.Threads = Positive(); break;
-                case "--blas-threads":
-                    {
-                        var text = Value();
-                        o.BlasThreads = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-                            ? n
-                            : throw new ArgumentException($"--blas-threads needs an integer >= 0, not '{text}'");
-                        break;
-                    }
-
-                case "--rounds": o.Rounds = Positive(); break;
-                case "--steps": o.Steps = Positive(); break;
-                case "--warmup": o.Warmup = Positive(); break;
-                case "--batch": o.Batch = Positive(); break;
-                case "--tiny-calls": o.TinyCalls = Positive(); break;
-                case "--optimizer":
-                    o.Optimizer = Value();
-                    if (o.Optimizer is not ("adamw" or "sgd"))
-                    {
-                        throw new ArgumentException($"--optimizer must be adamw or sgd, not '{o.Optimizer}'");
-                    }
-
-                    break;
-                case "--python": o.Python = Value(); break;
-                case "--reference": o.Reference = Value(); break;
-                case "--csv": o.Csv = Value(); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
+                case "--threads": o.Threads = a.Whole(1); break;
+                case "--blas-threads": o.BlasThreads = a.Whole(0); break;
+                case "--rounds": o.Rounds = a.Whole(1); break;
+                case "--steps": o.Steps = a.Whole(1); break;
+                case "--warmup": o.Warmup = a.Whole(1); break;
+                case "--batch": o.Batch = a.Whole(1); break;
+                case "--tiny-calls": o.TinyCalls = a.Whole(1); break;
+                case "--optimizer": o.Optimizer = a.OneOf("adamw", "sgd"); break;
+                case "--python": o.Python = a.Value(); break;
+                case "--reference": o.Reference = a.Value(); break;
+                case "--csv": o.Csv = a.Value(); break;
+                default: throw a.Unknown();
             }
         }
 

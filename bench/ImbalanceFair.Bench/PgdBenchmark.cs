@@ -62,9 +62,8 @@ internal static class PgdBenchmark
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (OptionReader.WantsHelp(args, Help))
         {
-            Console.WriteLine(Help);
             return 0;
         }
 
@@ -90,24 +89,10 @@ internal static class PgdBenchmark
         ours.RunRound();
         python.WaitReady();
 
-        var mine = new List<Round>();
-        var theirs = new List<Round>();
-        for (var r = 0; r < o.Rounds; r++)
-        {
-            if (r % 2 == 0)
-            {
-                mine.Add(ours.RunRound());
-                theirs.Add(python.RunRound());
-            }
-            else
-            {
-                theirs.Add(python.RunRound());
-                mine.Add(ours.RunRound());
-            }
-
+        var sides = Alternating.Rounds<Round>(o.Rounds, [_ => ours.RunRound(), _ => python.RunRound()], (r, x) =>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {r + 1,2}: imbfair {mine[^1].ImagesPerSecond,8:F1} img/s ({mine[^1].PerCpuSecond,7:F1}/CPU-s)   pytorch {theirs[^1].ImagesPerSecond,8:F1} img/s ({theirs[^1].PerCpuSecond,7:F1}/CPU-s)   ratio {mine[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
-        }
+                $"  round {r + 1,2}: imbfair {x[0].ImagesPerSecond,8:F1} img/s ({x[0].PerCpuSecond,7:F1}/CPU-s)   pytorch {x[1].ImagesPerSecond,8:F1} img/s ({x[1].PerCpuSecond,7:F1}/CPU-s)   ratio {x[0].ImagesPerSecond / x[1].ImagesPerSecond:F3}")));
+        var (mine, theirs) = (sides[0], sides[1]);
 
         var ourMedian = Stats.Median(mine.Select(x => x.ImagesPerSecond));
         var theirMedian = Stats.Median(theirs.Select(x => x.ImagesPerSecond));
@@ -152,56 +137,26 @@ internal static class PgdBenchmark
     private static Options Parse(string[] args)
     {
         var o = new Options();
-        for (var i = 0; i < args.Length; i++)
+        var a = new OptionReader(args, Help);
+        while (a.Next())
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Whole(int min)
+            switch (a.Name)
             {
-                var name = args[i];
-                var text = Value();
-                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
-                    ? n
-                    : throw new ArgumentException($"{name} needs a whole number >= {min}, not '{text}'");
-            }
-
-            switch (args[i])
-            {
-                case "--arch":
-                    o.Arch = Value();
-                    if (o.Arch is not ("tiny-clip" or "tiny-clip-conv"))
-                    {
-                        throw new ArgumentException($"--arch must be tiny-clip or tiny-clip-conv, not '{o.Arch}'");
-                    }
-
-                    break;
-                case "--image-size": o.ImageSize = Whole(4); break;
-                case "--channels":
-                    o.Channels = Whole(1);
-                    if (o.Channels is not (1 or 3))
-                    {
-                        throw new ArgumentException("--channels must be 1 or 3");
-                    }
-
-                    break;
-                case "--classes": o.Classes = Whole(2); break;
-                case "--batch": o.Batch = Whole(1); break;
-                case "--batches": o.Batches = Whole(1); break;
-                case "--steps": o.Steps = Whole(1); break;
-                case "--rounds": o.Rounds = Whole(1); break;
-                case "--threads": o.Threads = Whole(1); break;
-                case "--blas-threads": o.BlasThreads = Whole(0); break;
-                case "--device":
-                    o.Device = Value();
-                    if (o.Device is not ("cpu" or "cuda"))
-                    {
-                        throw new ArgumentException($"--device must be cpu or cuda, not '{o.Device}'");
-                    }
-
-                    break;
-                case "--python": o.Python = Value(); break;
-                case "--reference": o.Reference = Value(); break;
-                case "--csv": o.Csv = Value(); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
+                case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); break;
+                case "--image-size": o.ImageSize = a.Whole(4); break;
+                case "--channels": o.Channels = int.Parse(a.OneOf("1", "3"), CultureInfo.InvariantCulture); break;
+                case "--classes": o.Classes = a.Whole(2); break;
+                case "--batch": o.Batch = a.Whole(1); break;
+                case "--batches": o.Batches = a.Whole(1); break;
+                case "--steps": o.Steps = a.Whole(1); break;
+                case "--rounds": o.Rounds = a.Whole(1); break;
+                case "--threads": o.Threads = a.Whole(1); break;
+                case "--blas-threads": o.BlasThreads = a.Whole(0); break;
+                case "--device": o.Device = a.OneOf("cpu", "cuda"); break;
+                case "--python": o.Python = a.Value(); break;
+                case "--reference": o.Reference = a.Value(); break;
+                case "--csv": o.Csv = a.Value(); break;
+                default: throw a.Unknown();
             }
         }
 

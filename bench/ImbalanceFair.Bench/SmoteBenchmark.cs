@@ -52,9 +52,8 @@ internal static class SmoteBenchmark
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (OptionReader.WantsHelp(args, Help))
         {
-            Console.WriteLine(Help);
             return 0;
         }
 
@@ -87,29 +86,17 @@ internal static class SmoteBenchmark
             Ours(o, real, targets, 0); // warm-up, as the other side's
             python.WaitReady();
 
-            var ours = new List<Round>();
-            var theirs = new List<Round>();
-            for (var r = 0; r < o.Rounds; r++)
+            var sides = Alternating.Rounds<Round>(o.Rounds, [r => Ours(o, real, targets, r + 1), _ => python.RunRound()], (r, x) =>
             {
-                if (r % 2 == 0)
+                if (!x[0].Added.SequenceEqual(x[1].Added))
                 {
-                    ours.Add(Ours(o, real, targets, r + 1));
-                    theirs.Add(python.RunRound());
-                }
-                else
-                {
-                    theirs.Add(python.RunRound());
-                    ours.Add(Ours(o, real, targets, r + 1));
-                }
-
-                if (!ours[^1].Added.SequenceEqual(theirs[^1].Added))
-                {
-                    throw new InvalidOperationException($"the sides added different counts: imbfair [{string.Join(", ", ours[^1].Added)}], imbalanced-learn [{string.Join(", ", theirs[^1].Added)}]");
+                    throw new InvalidOperationException($"the sides added different counts: imbfair [{string.Join(", ", x[0].Added)}], imbalanced-learn [{string.Join(", ", x[1].Added)}]");
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  round {r + 1,2}: imbfair {ours[^1].Seconds,7:F3} s ({ours[^1].CpuSeconds,6:F2} CPU-s)   imbalanced-learn {theirs[^1].Seconds,7:F3} s ({theirs[^1].CpuSeconds,6:F2} CPU-s)   speed-up {theirs[^1].Seconds / ours[^1].Seconds:F2}x"));
-            }
+                    $"  round {r + 1,2}: imbfair {x[0].Seconds,7:F3} s ({x[0].CpuSeconds,6:F2} CPU-s)   imbalanced-learn {x[1].Seconds,7:F3} s ({x[1].CpuSeconds,6:F2} CPU-s)   speed-up {x[1].Seconds / x[0].Seconds:F2}x"));
+            });
+            var (ours, theirs) = (sides[0], sides[1]);
 
             var ourMedian = Stats.Median(ours.Select(x => x.Seconds));
             var theirMedian = Stats.Median(theirs.Select(x => x.Seconds));
@@ -157,39 +144,23 @@ internal static class SmoteBenchmark
     private static Options Parse(string[] args)
     {
         var o = new Options();
-        for (var i = 0; i < args.Length; i++)
+        var a = new OptionReader(args, Help);
+        while (a.Next())
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Whole(int min)
+            switch (a.Name)
             {
-                var name = args[i];
-                var text = Value();
-                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
-                    ? n
-                    : throw new ArgumentException($"{name} needs a whole number >= {min}, not '{text}'");
-            }
-
-            switch (args[i])
-            {
-                case "--dataset": o.Dataset = Value(); break;
-                case "--ratio": o.Ratio = double.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--seed": o.Seed = Whole(0); break;
-                case "--k": o.K = Whole(1); break;
-                case "--threads": o.Threads = Whole(1); break;
-                case "--rounds": o.Rounds = Whole(1); break;
-                case "--device": o.Device = Value(); break;
-                case "--dtype":
-                    o.Dtype = Value();
-                    if (o.Dtype is not ("float32" or "float64"))
-                    {
-                        throw new ArgumentException($"--dtype must be float32 or float64, not '{o.Dtype}'");
-                    }
-
-                    break;
-                case "--python": o.Python = Value(); break;
-                case "--reference": o.Reference = Value(); break;
-                case "--csv": o.Csv = Value(); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
+                case "--dataset": o.Dataset = a.Value(); break;
+                case "--ratio": o.Ratio = a.Number(); break;
+                case "--seed": o.Seed = a.Whole(0); break;
+                case "--k": o.K = a.Whole(1); break;
+                case "--threads": o.Threads = a.Whole(1); break;
+                case "--rounds": o.Rounds = a.Whole(1); break;
+                case "--device": o.Device = a.Value(); break;
+                case "--dtype": o.Dtype = a.OneOf("float32", "float64"); break;
+                case "--python": o.Python = a.Value(); break;
+                case "--reference": o.Reference = a.Value(); break;
+                case "--csv": o.Csv = a.Value(); break;
+                default: throw a.Unknown();
             }
         }
 
