@@ -31,19 +31,14 @@ internal static class BridgeBenchmark
           --csv PATH       where to write the results (default bench/results/bridge.csv)
         """;
 
-    private sealed class Options
+    private sealed class Options() : BenchOptions("bench/reference/bridge_cnn.py", "bench/results/bridge.csv")
     {
-        public int Threads { get; set; } = Environment.ProcessorCount;
         public int BlasThreads { get; set; } = 1;
-        public int Rounds { get; set; } = 5;
         public int Steps { get; set; } = 40;
         public int Warmup { get; set; } = 10;
         public int Batch { get; set; } = 64;
         public string Optimizer { get; set; } = "adamw";
         public int TinyCalls { get; set; } = 200_000;
-        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-        public string Reference { get; set; } = "bench/reference/bridge_cnn.py";
-        public string Csv { get; set; } = "bench/results/bridge.csv";
     }
 
     // CpuSeconds: the process's CPU time over the round (all threads). On a shared machine it is steadier than
@@ -145,11 +140,7 @@ internal static class BridgeBenchmark
             Row("bare_dim", "pytorch", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, dimTheirs[r]);
         }
 
-        var dir = Path.GetDirectoryName(Path.GetFullPath(o.Csv))!;
-        Directory.CreateDirectory(dir);
-        var tmp = o.Csv + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, o.Csv, overwrite: true);
+        o.WriteCsv(sb.ToString());
     }
 
     private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
@@ -160,19 +151,19 @@ internal static class BridgeBenchmark
         var a = new OptionReader(args, Help);
         while (a.Next())
         {
+            if (o.ReadShared(a))
+            {
+                continue;
+            }
+
             switch (a.Name)
             {
-                case "--threads": o.Threads = a.Whole(1); break;
                 case "--blas-threads": o.BlasThreads = a.Whole(0); break;
-                case "--rounds": o.Rounds = a.Whole(1); break;
                 case "--steps": o.Steps = a.Whole(1); break;
                 case "--warmup": o.Warmup = a.Whole(1); break;
                 case "--batch": o.Batch = a.Whole(1); break;
                 case "--tiny-calls": o.TinyCalls = a.Whole(1); break;
                 case "--optimizer": o.Optimizer = a.OneOf("adamw", "sgd"); break;
-                case "--python": o.Python = a.Value(); break;
-                case "--reference": o.Reference = a.Value(); break;
-                case "--csv": o.Csv = a.Value(); break;
                 default: throw a.Unknown();
             }
         }

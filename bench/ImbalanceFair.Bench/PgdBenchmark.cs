@@ -37,7 +37,7 @@ internal static class PgdBenchmark
 
     private const double Eps = 8.0 / 255, Alpha = 2.0 / 255;
 
-    private sealed class Options
+    private sealed class Options() : BenchOptions("bench/reference/pgd_clip.py", "bench/results/pgd.csv")
     {
         public string Arch { get; set; } = "tiny-clip";
         public int ImageSize { get; set; } = 28;
@@ -46,13 +46,8 @@ internal static class PgdBenchmark
         public int Batch { get; set; } = 256;
         public int Batches { get; set; } = 1;
         public int Steps { get; set; } = 10;
-        public int Rounds { get; set; } = 5;
-        public int Threads { get; set; } = Environment.ProcessorCount;
         public int BlasThreads { get; set; } = 1;
         public string Device { get; set; } = "cpu";
-        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-        public string Reference { get; set; } = "bench/reference/pgd_clip.py";
-        public string Csv { get; set; } = "bench/results/pgd.csv";
     }
 
     private sealed record Round(double Seconds, double ImagesPerSecond, double CpuSeconds)
@@ -128,10 +123,7 @@ internal static class PgdBenchmark
             Row("pytorch", r + 1, theirs[r]);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Csv))!);
-        var tmp = o.Csv + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, o.Csv, overwrite: true);
+        o.WriteCsv(sb.ToString());
     }
 
     private static Options Parse(string[] args)
@@ -140,6 +132,11 @@ internal static class PgdBenchmark
         var a = new OptionReader(args, Help);
         while (a.Next())
         {
+            if (o.ReadShared(a))
+            {
+                continue;
+            }
+
             switch (a.Name)
             {
                 case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); break;
@@ -149,13 +146,8 @@ internal static class PgdBenchmark
                 case "--batch": o.Batch = a.Whole(1); break;
                 case "--batches": o.Batches = a.Whole(1); break;
                 case "--steps": o.Steps = a.Whole(1); break;
-                case "--rounds": o.Rounds = a.Whole(1); break;
-                case "--threads": o.Threads = a.Whole(1); break;
                 case "--blas-threads": o.BlasThreads = a.Whole(0); break;
                 case "--device": o.Device = a.OneOf("cpu", "cuda"); break;
-                case "--python": o.Python = a.Value(); break;
-                case "--reference": o.Reference = a.Value(); break;
-                case "--csv": o.Csv = a.Value(); break;
                 default: throw a.Unknown();
             }
         }

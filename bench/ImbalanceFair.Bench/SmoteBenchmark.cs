@@ -33,19 +33,14 @@ internal static class SmoteBenchmark
           --csv PATH       where to write the results (default bench/results/smote.csv)
         """;
 
-    private sealed class Options
+    private sealed class Options() : BenchOptions("bench/reference/smote_imblearn.py", "bench/results/smote.csv")
     {
         public string Dataset { get; set; } = "fashion-mnist";
         public double Ratio { get; set; } = 100;
         public int Seed { get; set; }
         public int K { get; set; } = 5;
-        public int Threads { get; set; } = Environment.ProcessorCount;
-        public int Rounds { get; set; } = 5;
         public string Device { get; set; } = "cpu";
         public string Dtype { get; set; } = "float32";
-        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-        public string Reference { get; set; } = "bench/reference/smote_imblearn.py";
-        public string Csv { get; set; } = "bench/results/smote.csv";
     }
 
     private sealed record Round(double Seconds, double CpuSeconds, long[] Added);
@@ -147,19 +142,19 @@ internal static class SmoteBenchmark
         var a = new OptionReader(args, Help);
         while (a.Next())
         {
+            if (o.ReadShared(a))
+            {
+                continue;
+            }
+
             switch (a.Name)
             {
                 case "--dataset": o.Dataset = a.Value(); break;
                 case "--ratio": o.Ratio = a.Number(); break;
                 case "--seed": o.Seed = a.Whole(0); break;
                 case "--k": o.K = a.Whole(1); break;
-                case "--threads": o.Threads = a.Whole(1); break;
-                case "--rounds": o.Rounds = a.Whole(1); break;
                 case "--device": o.Device = a.Value(); break;
                 case "--dtype": o.Dtype = a.OneOf("float32", "float64"); break;
-                case "--python": o.Python = a.Value(); break;
-                case "--reference": o.Reference = a.Value(); break;
-                case "--csv": o.Csv = a.Value(); break;
                 default: throw a.Unknown();
             }
         }

@@ -50,22 +50,17 @@ internal static class TrainBenchmark
 
     private const int ImageSize = 28;
 
-    private sealed class Options
+    private sealed class Options() : BenchOptions("bench/reference/train_clip.py", "bench/results/train.csv")
     {
         public string Arch { get; set; } = "tiny-clip";
         public int Batch { get; set; } = 256;
         public int Steps { get; set; } = 20;
-        public int Rounds { get; set; } = 5;
         public int Warmup { get; set; } = 3;
-        public int Threads { get; set; } = Environment.ProcessorCount;
         public int BlasThreads { get; set; } = 1;
         public string Attention { get; set; } = "sdpa";
         public string Allocator { get; set; } = "shipped";
         public string Kernels { get; set; } = "on";
         public string Dataset { get; set; } = "fashion-mnist";
-        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-        public string Reference { get; set; } = "bench/reference/train_clip.py";
-        public string Csv { get; set; } = "bench/results/train.csv";
     }
 
     // Elsewhere: the mean number of cores that other processes kept busy during the round (from /proc/stat, less
@@ -300,10 +295,7 @@ internal static class TrainBenchmark
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Csv))!);
-        var tmp = o.Csv + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, o.Csv, overwrite: true);
+        o.WriteCsv(sb.ToString());
     }
 
     private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
@@ -316,22 +308,22 @@ internal static class TrainBenchmark
         var a = new OptionReader(args, Help);
         while (a.Next())
         {
+            if (o.ReadShared(a))
+            {
+                continue;
+            }
+
             switch (a.Name)
             {
                 case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); break;
                 case "--batch": o.Batch = a.Whole(1); break;
                 case "--steps": o.Steps = a.Whole(1); break;
-                case "--rounds": o.Rounds = a.Whole(1); break;
                 case "--warmup": o.Warmup = a.Whole(1); break;
-                case "--threads": o.Threads = a.Whole(1); break;
                 case "--blas-threads": o.BlasThreads = a.Whole(0); break;
                 case "--attention": o.Attention = a.OneOf("sdpa", "math"); break;
                 case "--allocator": o.Allocator = a.OneOf("shipped", "same", "default"); break;
                 case "--kernels": o.Kernels = a.OneOf("on", "off", "both"); break;
                 case "--dataset": o.Dataset = a.Value(); break;
-                case "--python": o.Python = a.Value(); break;
-                case "--reference": o.Reference = a.Value(); break;
-                case "--csv": o.Csv = a.Value(); break;
                 default: throw a.Unknown();
             }
         }
