@@ -294,6 +294,15 @@ def read_safetensors(path):
     return out
 
 
+def proc_status_kb(field):
+    """A memory figure of this process from /proc/self/status (VmRSS: resident now, VmHWM: the peak), in kB."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return -1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", choices=sorted(PRESETS), default="tiny-clip")
@@ -307,6 +316,12 @@ def main():
     ap.add_argument("--attention", choices=sorted(ATTENTION), default="sdpa")
     ap.add_argument("--prompts", help="JSON {classes, templates, mean, std} (default: Fashion-MNIST's)")
     ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--first-step", action="store_true",
+                    help="build the model, run one training step, print a line and exit (scripts/bench startup)")
+    ap.add_argument("--memory-epochs", type=int, default=0,
+                    help="train this many epochs of --memory-images random images, printing the resident memory after "
+                         "each and the peak at the end, then exit (scripts/bench memory)")
+    ap.add_argument("--memory-images", type=int, default=3000)
     args = ap.parse_args()
 
     pin_threads(args.threads, args.blas_threads)
@@ -367,6 +382,19 @@ def main():
         for p in params:
             p.grad = None
         return {"loss": loss.item(), "grad_norm": float(norm)}
+
+    if args.memory_epochs > 0:
+        images, labels = make_set((args.memory_images + args.batch - 1) // args.batch)
+        for epoch in range(args.memory_epochs):
+            fit(images, labels)
+            print(json.dumps({"epoch": epoch + 1, "rss_kb": proc_status_kb("VmRSS")}), flush=True)
+        print(json.dumps({"peak_kb": proc_status_kb("VmHWM")}), flush=True)
+        return
+
+    if args.first_step:
+        fit(*make_set(1))
+        print(json.dumps({"first_step": True}), flush=True)
+        return
 
     fit(*make_set(args.warmup))
 

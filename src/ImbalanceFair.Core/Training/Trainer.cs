@@ -28,6 +28,7 @@ public sealed class Trainer
     private readonly TrainOptions _options;
     private readonly long _seed;
     private readonly ILogger _log;
+    private bool _firstStepDone;
 
     public Trainer(ClipClassifier classifier, ITrainingSetSource source, ValidationSet? validation, TrainOptions options, long seed, ILogger? log = null)
     {
@@ -97,6 +98,10 @@ public sealed class Trainer
                     TrainLog.Write(TrainLogPath, state.Log);
                 }
 
+                // What the memory benchmark (scripts/bench memory) reads at each epoch end to tell a leak of tensors or
+                // managed objects from memory the allocators keep.
+                _log.Debug("Epoch {Epoch} memory: {Live} live tensors, managed heap {Heap:F1} MiB", epoch + 1, Tensor.NativeLiveCount, GC.GetTotalMemory(false) / 1048576.0);
+
                 _log.Information("Epoch {Epoch}/{Epochs}: loss {Loss:F4}{Val}", epoch + 1, _options.Epochs, state.Log.LastOrDefault()?.Loss ?? double.NaN,
                     metric is null ? string.Empty : $", val {_options.Select} {metric:F4}");
             }
@@ -155,6 +160,14 @@ public sealed class Trainer
 
             optimizer.step();
             schedule.step();
+            if (!_firstStepDone)
+            {
+                // The start-up benchmark (scripts/bench startup) waits for this line: process start to first step.
+                _firstStepDone = true;
+                using var self = Process.GetCurrentProcess();
+                _log.Debug("First training step done, {Seconds:F3} s after the process started", (DateTime.Now - self.StartTime).TotalSeconds);
+            }
+
             step++;
             seen += len;
             windowImages += len;
