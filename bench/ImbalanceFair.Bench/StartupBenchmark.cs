@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Bench;
 
@@ -41,6 +42,10 @@ internal static class StartupBenchmark
         }
 
         var o = Parse(args);
+
+        // Loading the shim sets OMP_WAIT_POLICY=PASSIVE unless it is set, as the CLI does; the Python children inherit
+        // it, so both sides wait the same way (spinning waits are many times slower on a shared machine).
+        Console.WriteLine($"libtorch {torch.version}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")}");
         if (!File.Exists(o.Imbfair))
         {
             throw new ArgumentException($"--imbfair {o.Imbfair} does not exist (build the CLI: dotnet build ImbalanceFair.sln -c Release)");
