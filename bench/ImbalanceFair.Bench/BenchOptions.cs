@@ -9,8 +9,30 @@ internal abstract class BenchOptions(string reference, string csv)
     public string Reference { get; set; } = reference;
     public string Csv { get; set; } = csv;
 
-    /// <summary>Reads the current option if it is one of these; false when it is the benchmark's own.</summary>
-    public bool ReadShared(OptionReader a)
+    /// <summary>
+    /// Reads a benchmark's command line into a new <typeparamref name="T"/>: the shared options here, the rest by
+    /// <paramref name="own"/>, which returns false for an option it does not know.
+    /// </summary>
+    public static T Parse<T>(string[] args, string help, Func<T, OptionReader, bool> own)
+        where T : BenchOptions, new()
+    {
+        var o = new T();
+        var a = new OptionReader(args, help);
+        while (a.Next())
+        {
+            if (!o.ReadShared(a) && !o.ReadMore(a) && !own(o, a))
+            {
+                throw a.Unknown();
+            }
+        }
+
+        return o;
+    }
+
+    /// <summary>Options a family of benchmarks shares beyond these; false when the current one is not among them.</summary>
+    protected virtual bool ReadMore(OptionReader a) => false;
+
+    private bool ReadShared(OptionReader a)
     {
         switch (a.Name)
         {

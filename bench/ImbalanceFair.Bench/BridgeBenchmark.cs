@@ -145,31 +145,19 @@ internal static class BridgeBenchmark
 
     private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        var a = new OptionReader(args, Help);
-        while (a.Next())
+        switch (a.Name)
         {
-            if (o.ReadShared(a))
-            {
-                continue;
-            }
-
-            switch (a.Name)
-            {
-                case "--blas-threads": o.BlasThreads = a.Whole(0); break;
-                case "--steps": o.Steps = a.Whole(1); break;
-                case "--warmup": o.Warmup = a.Whole(1); break;
-                case "--batch": o.Batch = a.Whole(1); break;
-                case "--tiny-calls": o.TinyCalls = a.Whole(1); break;
-                case "--optimizer": o.Optimizer = a.OneOf("adamw", "sgd"); break;
-                default: throw a.Unknown();
-            }
+            case "--blas-threads": o.BlasThreads = a.Whole(0); return true;
+            case "--steps": o.Steps = a.Whole(1); return true;
+            case "--warmup": o.Warmup = a.Whole(1); return true;
+            case "--batch": o.Batch = a.Whole(1); return true;
+            case "--tiny-calls": o.TinyCalls = a.Whole(1); return true;
+            case "--optimizer": o.Optimizer = a.OneOf("adamw", "sgd"); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 
     /// <summary>conv(1→16,3)-relu-maxpool-conv(16→32,3)-relu-maxpool-linear(800→10), as bridge_cnn.py's SmallCnn.</summary>
     private sealed class SmallCnn : nn.Module<Tensor, Tensor>

@@ -28,9 +28,8 @@ internal static partial class MemoryBenchmark
           --csv PATH       where to write the results (default bench/results/memory.csv)
         """;
 
-    private sealed class Options() : BenchOptions("bench/reference/train_clip.py", "bench/results/memory.csv")
+    private sealed class Options() : CliBenchOptions("bench/reference/train_clip.py", "bench/results/memory.csv")
     {
-        public string Imbfair { get; set; } = "src/ImbalanceFair.Cli/bin/Release/net10.0/imbfair";
         public string Arch { get; set; } = "tiny-clip-conv";
         public string Strategy { get; set; } = "pgd";
         public int Epochs { get; set; } = 12;
@@ -53,14 +52,7 @@ internal static partial class MemoryBenchmark
         }
 
         var o = Parse(args);
-
-        // Loading the shim sets OMP_WAIT_POLICY=PASSIVE unless it is set, as the CLI does; the Python children inherit
-        // it, so both sides wait the same way (spinning waits are many times slower on a shared machine).
-        Console.WriteLine($"libtorch {torch.version}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")}");
-        if (!File.Exists(o.Imbfair))
-        {
-            throw new ArgumentException($"--imbfair {o.Imbfair} does not exist (build the CLI: dotnet build ImbalanceFair.sln -c Release)");
-        }
+        o.Prepare();
 
         var dir = Directory.CreateTempSubdirectory("imbfair-memory-bench-");
         try
@@ -272,29 +264,16 @@ internal static partial class MemoryBenchmark
             : throw new InvalidOperationException($"the PyTorch side exited with {process.ExitCode} after {epochRss.Count} epoch(s)");
     }
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        var a = new OptionReader(args, Help);
-        while (a.Next())
+        switch (a.Name)
         {
-            if (o.ReadShared(a))
-            {
-                continue;
-            }
-
-            switch (a.Name)
-            {
-                case "--imbfair": o.Imbfair = a.Value(); break;
-                case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); break;
-                case "--strategy": o.Strategy = a.Value(); break;
-                case "--epochs": o.Epochs = a.Whole(2); break;
-                case "--batch": o.Batch = a.Whole(1); break;
-                case "--n-max": o.NMax = a.Whole(10); break;
-                default: throw a.Unknown();
-            }
+            case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); return true;
+            case "--strategy": o.Strategy = a.Value(); return true;
+            case "--epochs": o.Epochs = a.Whole(2); return true;
+            case "--batch": o.Batch = a.Whole(1); return true;
+            case "--n-max": o.NMax = a.Whole(10); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 }

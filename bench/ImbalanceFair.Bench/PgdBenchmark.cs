@@ -126,34 +126,22 @@ internal static class PgdBenchmark
         o.WriteCsv(sb.ToString());
     }
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        var a = new OptionReader(args, Help);
-        while (a.Next())
+        switch (a.Name)
         {
-            if (o.ReadShared(a))
-            {
-                continue;
-            }
-
-            switch (a.Name)
-            {
-                case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); break;
-                case "--image-size": o.ImageSize = a.Whole(4); break;
-                case "--channels": o.Channels = int.Parse(a.OneOf("1", "3"), CultureInfo.InvariantCulture); break;
-                case "--classes": o.Classes = a.Whole(2); break;
-                case "--batch": o.Batch = a.Whole(1); break;
-                case "--batches": o.Batches = a.Whole(1); break;
-                case "--steps": o.Steps = a.Whole(1); break;
-                case "--blas-threads": o.BlasThreads = a.Whole(0); break;
-                case "--device": o.Device = a.OneOf("cpu", "cuda"); break;
-                default: throw a.Unknown();
-            }
+            case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); return true;
+            case "--image-size": o.ImageSize = a.Whole(4); return true;
+            case "--channels": o.Channels = int.Parse(a.OneOf("1", "3"), CultureInfo.InvariantCulture); return true;
+            case "--classes": o.Classes = a.Whole(2); return true;
+            case "--batch": o.Batch = a.Whole(1); return true;
+            case "--batches": o.Batches = a.Whole(1); return true;
+            case "--steps": o.Steps = a.Whole(1); return true;
+            case "--blas-threads": o.BlasThreads = a.Whole(0); return true;
+            case "--device": o.Device = a.OneOf("cpu", "cuda"); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 
     /// <summary>The imbfair side: a CLIP classifier of the preset (random weights) attacked as the strategies attack it.</summary>
     private sealed class ImbfairSide : IDisposable

@@ -136,31 +136,19 @@ internal static class SmoteBenchmark
         return new Round(seconds, (self.TotalProcessorTime - cpu).TotalSeconds, epoch.Added.CountsOf(SampleSource.Smote, real.Classes));
     }
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        var a = new OptionReader(args, Help);
-        while (a.Next())
+        switch (a.Name)
         {
-            if (o.ReadShared(a))
-            {
-                continue;
-            }
-
-            switch (a.Name)
-            {
-                case "--dataset": o.Dataset = a.Value(); break;
-                case "--ratio": o.Ratio = a.Number(); break;
-                case "--seed": o.Seed = a.Whole(0); break;
-                case "--k": o.K = a.Whole(1); break;
-                case "--device": o.Device = a.Value(); break;
-                case "--dtype": o.Dtype = a.OneOf("float32", "float64"); break;
-                default: throw a.Unknown();
-            }
+            case "--dataset": o.Dataset = a.Value(); return true;
+            case "--ratio": o.Ratio = a.Number(); return true;
+            case "--seed": o.Seed = a.Whole(0); return true;
+            case "--k": o.K = a.Whole(1); return true;
+            case "--device": o.Device = a.Value(); return true;
+            case "--dtype": o.Dtype = a.OneOf("float32", "float64"); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 
     /// <summary>smote_imblearn.py --serve in a child process, with its thread pools held to the same count.</summary>
     private sealed class PythonSide(Options o, string dataDir) : ReferenceProcess(o.Python, o.Reference,

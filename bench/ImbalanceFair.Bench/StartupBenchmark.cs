@@ -27,9 +27,8 @@ internal static class StartupBenchmark
 
     private const string Marker = "First training step done";
 
-    private sealed class Options() : BenchOptions("bench/reference/train_clip.py", "bench/results/startup.csv")
+    private sealed class Options() : CliBenchOptions("bench/reference/train_clip.py", "bench/results/startup.csv")
     {
-        public string Imbfair { get; set; } = "src/ImbalanceFair.Cli/bin/Release/net10.0/imbfair";
         public string Arch { get; set; } = "tiny-clip";
         public int Batch { get; set; } = 64;
     }
@@ -42,14 +41,7 @@ internal static class StartupBenchmark
         }
 
         var o = Parse(args);
-
-        // Loading the shim sets OMP_WAIT_POLICY=PASSIVE unless it is set, as the CLI does; the Python children inherit
-        // it, so both sides wait the same way (spinning waits are many times slower on a shared machine).
-        Console.WriteLine($"libtorch {torch.version}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")}");
-        if (!File.Exists(o.Imbfair))
-        {
-            throw new ArgumentException($"--imbfair {o.Imbfair} does not exist (build the CLI: dotnet build ImbalanceFair.sln -c Release)");
-        }
+        o.Prepare();
 
         var dir = Directory.CreateTempSubdirectory("imbfair-startup-bench-");
         try
@@ -182,26 +174,13 @@ internal static class StartupBenchmark
         return seen.Task.GetAwaiter().GetResult();
     }
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        var a = new OptionReader(args, Help);
-        while (a.Next())
+        switch (a.Name)
         {
-            if (o.ReadShared(a))
-            {
-                continue;
-            }
-
-            switch (a.Name)
-            {
-                case "--imbfair": o.Imbfair = a.Value(); break;
-                case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); break;
-                case "--batch": o.Batch = a.Whole(1); break;
-                default: throw a.Unknown();
-            }
+            case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); return true;
+            case "--batch": o.Batch = a.Whole(1); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 }

@@ -302,34 +302,22 @@ internal static class TrainBenchmark
 
     private static double FaultsPerStep(Round r) => (double)r.PageFaults / r.Steps;
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        var a = new OptionReader(args, Help);
-        while (a.Next())
+        switch (a.Name)
         {
-            if (o.ReadShared(a))
-            {
-                continue;
-            }
-
-            switch (a.Name)
-            {
-                case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); break;
-                case "--batch": o.Batch = a.Whole(1); break;
-                case "--steps": o.Steps = a.Whole(1); break;
-                case "--warmup": o.Warmup = a.Whole(1); break;
-                case "--blas-threads": o.BlasThreads = a.Whole(0); break;
-                case "--attention": o.Attention = a.OneOf("sdpa", "math"); break;
-                case "--allocator": o.Allocator = a.OneOf("shipped", "same", "default"); break;
-                case "--kernels": o.Kernels = a.OneOf("on", "off", "both"); break;
-                case "--dataset": o.Dataset = a.Value(); break;
-                default: throw a.Unknown();
-            }
+            case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); return true;
+            case "--batch": o.Batch = a.Whole(1); return true;
+            case "--steps": o.Steps = a.Whole(1); return true;
+            case "--warmup": o.Warmup = a.Whole(1); return true;
+            case "--blas-threads": o.BlasThreads = a.Whole(0); return true;
+            case "--attention": o.Attention = a.OneOf("sdpa", "math"); return true;
+            case "--allocator": o.Allocator = a.OneOf("shipped", "same", "default"); return true;
+            case "--kernels": o.Kernels = a.OneOf("on", "off", "both"); return true;
+            case "--dataset": o.Dataset = a.Value(); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 
     /// <summary>Random grey uint8 images [n, 1, 28, 28] and labels, as a Fashion-MNIST training set holds them.</summary>
     private static (Tensor images, Tensor labels) RandomSet(long n, int classes)

@@ -112,6 +112,19 @@ public sealed class FusedKernelTests : IDisposable
     }
 
     [Fact]
+    public void The_fused_attention_runs_where_it_applies()
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(20);
+        var q = torch.randn([6, 17, 64]);
+        var gradOut = torch.randn([6, 4, 17, 16]);
+
+        // It sums in another order than libtorch's bmm: identical bits everywhere would mean the switch did nothing.
+        var (fused, plain) = OnAndOff(() => AttentionAndGrads(q, q, q, gradOut, causal: false));
+        Assert.NotEqual(Values(plain[0]), Values(fused[0]));
+    }
+
+    [Fact]
     public void Attention_on_3d_and_2d_inputs_matches_libtorchs_own_path()
     {
         using var scope = torch.NewDisposeScope();
