@@ -31,19 +31,14 @@ internal static class BridgeBenchmark
           --csv PATH       where to write the results (default bench/results/bridge.csv)
         """;
 
-    private sealed class Options
+    private sealed class Options() : BenchOptions("bench/reference/bridge_cnn.py", "bench/results/bridge.csv")
     {
-        public int Threads { get; set; } = Environment.ProcessorCount;
         public int BlasThreads { get; set; } = 1;
-        public int Rounds { get; set; } = 5;
         public int Steps { get; set; } = 40;
         public int Warmup { get; set; } = 10;
         public int Batch { get; set; } = 64;
         public string Optimizer { get; set; } = "adamw";
         public int TinyCalls { get; set; } = 200_000;
-        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-        public string Reference { get; set; } = "bench/reference/bridge_cnn.py";
-        public string Csv { get; set; } = "bench/results/bridge.csv";
     }
 
     // CpuSeconds: the process's CPU time over the round (all threads). On a shared machine it is steadier than
@@ -52,9 +47,8 @@ internal static class BridgeBenchmark
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (OptionReader.WantsHelp(args, Help))
         {
-            Console.WriteLine(Help);
             return 0;
         }
 
@@ -75,25 +69,10 @@ internal static class BridgeBenchmark
         cnn.Warmup();
         python.WaitReady();
 
-        var ours = new List<Round>();
-        var theirs = new List<Round>();
-        for (var r = 0; r < o.Rounds; r++)
-        {
-            // Alternate which side goes first, so neither always runs right after the other.
-            if (r % 2 == 0)
-            {
-                ours.Add(cnn.RunRound());
-                theirs.Add(python.RunRound());
-            }
-            else
-            {
-                theirs.Add(python.RunRound());
-                ours.Add(cnn.RunRound());
-            }
-
+        var sides = Alternating.Rounds<Round>(o.Rounds, [_ => cnn.RunRound(), _ => python.RunRound()], (r, x) =>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {r + 1,2}: imbfair {ours[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(ours[^1]),6:F0}/CPU-s)   pytorch {theirs[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(theirs[^1]),6:F0}/CPU-s)   ratio {ours[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
-        }
+                $"  round {r + 1,2}: imbfair {x[0].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(x[0]),6:F0}/CPU-s)   pytorch {x[1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(x[1]),6:F0}/CPU-s)   ratio {x[0].ImagesPerSecond / x[1].ImagesPerSecond:F3}")));
+        var (ours, theirs) = (sides[0], sides[1]);
 
         var tinyOurs = new List<double>();
         var tinyTheirs = new List<double>();
@@ -161,65 +140,24 @@ internal static class BridgeBenchmark
             Row("bare_dim", "pytorch", r + 1, o.TinyCalls, double.NaN, double.NaN, double.NaN, dimTheirs[r]);
         }
 
-        var dir = Path.GetDirectoryName(Path.GetFullPath(o.Csv))!;
-        Directory.CreateDirectory(dir);
-        var tmp = o.Csv + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, o.Csv, overwrite: true);
+        o.WriteCsv(sb.ToString());
     }
-
 
     private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        for (var i = 0; i < args.Length; i++)
+        switch (a.Name)
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Positive()
-            {
-                var name = args[i];
-                var text = Value();
-                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                    ? n
-                    : throw new ArgumentException($"{name} needs a positive integer, not '{text}'");
-            }
-
-            switch (args[i])
-            {
-                case "--threads": o.Threads = Positive(); break;
-                case "--blas-threads":
-                    {
-                        var text = Value();
-                        o.BlasThreads = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-                            ? n
-                            : throw new ArgumentException($"--blas-threads needs an integer >= 0, not '{text}'");
-                        break;
-                    }
-
-                case "--rounds": o.Rounds = Positive(); break;
-                case "--steps": o.Steps = Positive(); break;
-                case "--warmup": o.Warmup = Positive(); break;
-                case "--batch": o.Batch = Positive(); break;
-                case "--tiny-calls": o.TinyCalls = Positive(); break;
-                case "--optimizer":
-                    o.Optimizer = Value();
-                    if (o.Optimizer is not ("adamw" or "sgd"))
-                    {
-                        throw new ArgumentException($"--optimizer must be adamw or sgd, not '{o.Optimizer}'");
-                    }
-
-                    break;
-                case "--python": o.Python = Value(); break;
-                case "--reference": o.Reference = Value(); break;
-                case "--csv": o.Csv = Value(); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
-            }
+            case "--blas-threads": o.BlasThreads = a.Whole(0); return true;
+            case "--steps": o.Steps = a.Whole(1); return true;
+            case "--warmup": o.Warmup = a.Whole(1); return true;
+            case "--batch": o.Batch = a.Whole(1); return true;
+            case "--tiny-calls": o.TinyCalls = a.Whole(1); return true;
+            case "--optimizer": o.Optimizer = a.OneOf("adamw", "sgd"); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 
     /// <summary>conv(1→16,3)-relu-maxpool-conv(16→32,3)-relu-maxpool-linear(800→10), as bridge_cnn.py's SmallCnn.</summary>
     private sealed class SmallCnn : nn.Module<Tensor, Tensor>

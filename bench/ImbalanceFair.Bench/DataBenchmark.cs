@@ -27,17 +27,21 @@ internal static class DataBenchmark
         double ratio = 100;
         var repeats = 7;
         var csv = "bench/results/data.csv";
-        for (var i = 0; i < args.Length; i++)
+        if (OptionReader.WantsHelp(args, Help))
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
+            return 0;
+        }
+
+        var a = new OptionReader(args, Help);
+        while (a.Next())
+        {
+            switch (a.Name)
             {
-                case "--dataset": dataset = Value(); break;
-                case "--ratio": ratio = double.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--repeats": repeats = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--csv": csv = Value(); break;
-                case "-h" or "--help": Console.WriteLine(Help); return 0;
-                default: throw new ArgumentException($"unknown option {args[i]}\n{Help}");
+                case "--dataset": dataset = a.Value(); break;
+                case "--ratio": ratio = a.Number(); break;
+                case "--repeats": repeats = a.Whole(1); break;
+                case "--csv": csv = a.Value(); break;
+                default: throw a.Unknown();
             }
         }
 

@@ -37,7 +37,7 @@ internal static class PgdBenchmark
 
     private const double Eps = 8.0 / 255, Alpha = 2.0 / 255;
 
-    private sealed class Options
+    private sealed class Options() : BenchOptions("bench/reference/pgd_clip.py", "bench/results/pgd.csv")
     {
         public string Arch { get; set; } = "tiny-clip";
         public int ImageSize { get; set; } = 28;
@@ -46,13 +46,8 @@ internal static class PgdBenchmark
         public int Batch { get; set; } = 256;
         public int Batches { get; set; } = 1;
         public int Steps { get; set; } = 10;
-        public int Rounds { get; set; } = 5;
-        public int Threads { get; set; } = Environment.ProcessorCount;
         public int BlasThreads { get; set; } = 1;
         public string Device { get; set; } = "cpu";
-        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-        public string Reference { get; set; } = "bench/reference/pgd_clip.py";
-        public string Csv { get; set; } = "bench/results/pgd.csv";
     }
 
     private sealed record Round(double Seconds, double ImagesPerSecond, double CpuSeconds)
@@ -62,9 +57,8 @@ internal static class PgdBenchmark
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (OptionReader.WantsHelp(args, Help))
         {
-            Console.WriteLine(Help);
             return 0;
         }
 
@@ -90,24 +84,10 @@ internal static class PgdBenchmark
         ours.RunRound();
         python.WaitReady();
 
-        var mine = new List<Round>();
-        var theirs = new List<Round>();
-        for (var r = 0; r < o.Rounds; r++)
-        {
-            if (r % 2 == 0)
-            {
-                mine.Add(ours.RunRound());
-                theirs.Add(python.RunRound());
-            }
-            else
-            {
-                theirs.Add(python.RunRound());
-                mine.Add(ours.RunRound());
-            }
-
+        var sides = Alternating.Rounds<Round>(o.Rounds, [_ => ours.RunRound(), _ => python.RunRound()], (r, x) =>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {r + 1,2}: imbfair {mine[^1].ImagesPerSecond,8:F1} img/s ({mine[^1].PerCpuSecond,7:F1}/CPU-s)   pytorch {theirs[^1].ImagesPerSecond,8:F1} img/s ({theirs[^1].PerCpuSecond,7:F1}/CPU-s)   ratio {mine[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
-        }
+                $"  round {r + 1,2}: imbfair {x[0].ImagesPerSecond,8:F1} img/s ({x[0].PerCpuSecond,7:F1}/CPU-s)   pytorch {x[1].ImagesPerSecond,8:F1} img/s ({x[1].PerCpuSecond,7:F1}/CPU-s)   ratio {x[0].ImagesPerSecond / x[1].ImagesPerSecond:F3}")));
+        var (mine, theirs) = (sides[0], sides[1]);
 
         var ourMedian = Stats.Median(mine.Select(x => x.ImagesPerSecond));
         var theirMedian = Stats.Median(theirs.Select(x => x.ImagesPerSecond));
@@ -143,70 +123,25 @@ internal static class PgdBenchmark
             Row("pytorch", r + 1, theirs[r]);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Csv))!);
-        var tmp = o.Csv + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, o.Csv, overwrite: true);
+        o.WriteCsv(sb.ToString());
     }
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        for (var i = 0; i < args.Length; i++)
+        switch (a.Name)
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Whole(int min)
-            {
-                var name = args[i];
-                var text = Value();
-                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
-                    ? n
-                    : throw new ArgumentException($"{name} needs a whole number >= {min}, not '{text}'");
-            }
-
-            switch (args[i])
-            {
-                case "--arch":
-                    o.Arch = Value();
-                    if (o.Arch is not ("tiny-clip" or "tiny-clip-conv"))
-                    {
-                        throw new ArgumentException($"--arch must be tiny-clip or tiny-clip-conv, not '{o.Arch}'");
-                    }
-
-                    break;
-                case "--image-size": o.ImageSize = Whole(4); break;
-                case "--channels":
-                    o.Channels = Whole(1);
-                    if (o.Channels is not (1 or 3))
-                    {
-                        throw new ArgumentException("--channels must be 1 or 3");
-                    }
-
-                    break;
-                case "--classes": o.Classes = Whole(2); break;
-                case "--batch": o.Batch = Whole(1); break;
-                case "--batches": o.Batches = Whole(1); break;
-                case "--steps": o.Steps = Whole(1); break;
-                case "--rounds": o.Rounds = Whole(1); break;
-                case "--threads": o.Threads = Whole(1); break;
-                case "--blas-threads": o.BlasThreads = Whole(0); break;
-                case "--device":
-                    o.Device = Value();
-                    if (o.Device is not ("cpu" or "cuda"))
-                    {
-                        throw new ArgumentException($"--device must be cpu or cuda, not '{o.Device}'");
-                    }
-
-                    break;
-                case "--python": o.Python = Value(); break;
-                case "--reference": o.Reference = Value(); break;
-                case "--csv": o.Csv = Value(); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
-            }
+            case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); return true;
+            case "--image-size": o.ImageSize = a.Whole(4); return true;
+            case "--channels": o.Channels = int.Parse(a.OneOf("1", "3"), CultureInfo.InvariantCulture); return true;
+            case "--classes": o.Classes = a.Whole(2); return true;
+            case "--batch": o.Batch = a.Whole(1); return true;
+            case "--batches": o.Batches = a.Whole(1); return true;
+            case "--steps": o.Steps = a.Whole(1); return true;
+            case "--blas-threads": o.BlasThreads = a.Whole(0); return true;
+            case "--device": o.Device = a.OneOf("cpu", "cuda"); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 
     /// <summary>The imbfair side: a CLIP classifier of the preset (random weights) attacked as the strategies attack it.</summary>
     private sealed class ImbfairSide : IDisposable

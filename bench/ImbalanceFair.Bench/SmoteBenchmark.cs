@@ -33,28 +33,22 @@ internal static class SmoteBenchmark
           --csv PATH       where to write the results (default bench/results/smote.csv)
         """;
 
-    private sealed class Options
+    private sealed class Options() : BenchOptions("bench/reference/smote_imblearn.py", "bench/results/smote.csv")
     {
         public string Dataset { get; set; } = "fashion-mnist";
         public double Ratio { get; set; } = 100;
         public int Seed { get; set; }
         public int K { get; set; } = 5;
-        public int Threads { get; set; } = Environment.ProcessorCount;
-        public int Rounds { get; set; } = 5;
         public string Device { get; set; } = "cpu";
         public string Dtype { get; set; } = "float32";
-        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-        public string Reference { get; set; } = "bench/reference/smote_imblearn.py";
-        public string Csv { get; set; } = "bench/results/smote.csv";
     }
 
     private sealed record Round(double Seconds, double CpuSeconds, long[] Added);
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (OptionReader.WantsHelp(args, Help))
         {
-            Console.WriteLine(Help);
             return 0;
         }
 
@@ -87,29 +81,17 @@ internal static class SmoteBenchmark
             Ours(o, real, targets, 0); // warm-up, as the other side's
             python.WaitReady();
 
-            var ours = new List<Round>();
-            var theirs = new List<Round>();
-            for (var r = 0; r < o.Rounds; r++)
+            var sides = Alternating.Rounds<Round>(o.Rounds, [r => Ours(o, real, targets, r + 1), _ => python.RunRound()], (r, x) =>
             {
-                if (r % 2 == 0)
+                if (!x[0].Added.SequenceEqual(x[1].Added))
                 {
-                    ours.Add(Ours(o, real, targets, r + 1));
-                    theirs.Add(python.RunRound());
-                }
-                else
-                {
-                    theirs.Add(python.RunRound());
-                    ours.Add(Ours(o, real, targets, r + 1));
-                }
-
-                if (!ours[^1].Added.SequenceEqual(theirs[^1].Added))
-                {
-                    throw new InvalidOperationException($"the sides added different counts: imbfair [{string.Join(", ", ours[^1].Added)}], imbalanced-learn [{string.Join(", ", theirs[^1].Added)}]");
+                    throw new InvalidOperationException($"the sides added different counts: imbfair [{string.Join(", ", x[0].Added)}], imbalanced-learn [{string.Join(", ", x[1].Added)}]");
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  round {r + 1,2}: imbfair {ours[^1].Seconds,7:F3} s ({ours[^1].CpuSeconds,6:F2} CPU-s)   imbalanced-learn {theirs[^1].Seconds,7:F3} s ({theirs[^1].CpuSeconds,6:F2} CPU-s)   speed-up {theirs[^1].Seconds / ours[^1].Seconds:F2}x"));
-            }
+                    $"  round {r + 1,2}: imbfair {x[0].Seconds,7:F3} s ({x[0].CpuSeconds,6:F2} CPU-s)   imbalanced-learn {x[1].Seconds,7:F3} s ({x[1].CpuSeconds,6:F2} CPU-s)   speed-up {x[1].Seconds / x[0].Seconds:F2}x"));
+            });
+            var (ours, theirs) = (sides[0], sides[1]);
 
             var ourMedian = Stats.Median(ours.Select(x => x.Seconds));
             var theirMedian = Stats.Median(theirs.Select(x => x.Seconds));
@@ -154,47 +136,19 @@ internal static class SmoteBenchmark
         return new Round(seconds, (self.TotalProcessorTime - cpu).TotalSeconds, epoch.Added.CountsOf(SampleSource.Smote, real.Classes));
     }
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        for (var i = 0; i < args.Length; i++)
+        switch (a.Name)
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Whole(int min)
-            {
-                var name = args[i];
-                var text = Value();
-                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
-                    ? n
-                    : throw new ArgumentException($"{name} needs a whole number >= {min}, not '{text}'");
-            }
-
-            switch (args[i])
-            {
-                case "--dataset": o.Dataset = Value(); break;
-                case "--ratio": o.Ratio = double.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--seed": o.Seed = Whole(0); break;
-                case "--k": o.K = Whole(1); break;
-                case "--threads": o.Threads = Whole(1); break;
-                case "--rounds": o.Rounds = Whole(1); break;
-                case "--device": o.Device = Value(); break;
-                case "--dtype":
-                    o.Dtype = Value();
-                    if (o.Dtype is not ("float32" or "float64"))
-                    {
-                        throw new ArgumentException($"--dtype must be float32 or float64, not '{o.Dtype}'");
-                    }
-
-                    break;
-                case "--python": o.Python = Value(); break;
-                case "--reference": o.Reference = Value(); break;
-                case "--csv": o.Csv = Value(); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
-            }
+            case "--dataset": o.Dataset = a.Value(); return true;
+            case "--ratio": o.Ratio = a.Number(); return true;
+            case "--seed": o.Seed = a.Whole(0); return true;
+            case "--k": o.K = a.Whole(1); return true;
+            case "--device": o.Device = a.Value(); return true;
+            case "--dtype": o.Dtype = a.OneOf("float32", "float64"); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 
     /// <summary>smote_imblearn.py --serve in a child process, with its thread pools held to the same count.</summary>
     private sealed class PythonSide(Options o, string dataDir) : ReferenceProcess(o.Python, o.Reference,

@@ -37,6 +37,9 @@ internal static class TrainBenchmark
                            as the CLI does), PyTorch runs with glibc's defaults, as each runs by default;
                            same: the PyTorch side gets the same policy (through MALLOC_* variables);
                            default: neither side changes glibc's defaults (default shipped)
+          --kernels X      on | off: imbfair with or without the shim's own CPU kernels (fused attention, split
+                           linear GEMMs; torch.set_native_kernels); both: a third side, imbfair without them, in
+                           the same alternating rounds, for the kernels' own gain (default on)
           --dataset NAME   the descriptor whose classes, prompt templates and normalisation are used; the images
                            are random 28x28 grey uint8 (default fashion-mnist: 10 classes x 4 templates)
           --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
@@ -47,21 +50,17 @@ internal static class TrainBenchmark
 
     private const int ImageSize = 28;
 
-    private sealed class Options
+    private sealed class Options() : BenchOptions("bench/reference/train_clip.py", "bench/results/train.csv")
     {
         public string Arch { get; set; } = "tiny-clip";
         public int Batch { get; set; } = 256;
         public int Steps { get; set; } = 20;
-        public int Rounds { get; set; } = 5;
         public int Warmup { get; set; } = 3;
-        public int Threads { get; set; } = Environment.ProcessorCount;
         public int BlasThreads { get; set; } = 1;
         public string Attention { get; set; } = "sdpa";
         public string Allocator { get; set; } = "shipped";
+        public string Kernels { get; set; } = "on";
         public string Dataset { get; set; } = "fashion-mnist";
-        public string Python { get; set; } = Environment.GetEnvironmentVariable("IMBFAIR_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-        public string Reference { get; set; } = "bench/reference/train_clip.py";
-        public string Csv { get; set; } = "bench/results/train.csv";
     }
 
     // Elsewhere: the mean number of cores that other processes kept busy during the round (from /proc/stat, less
@@ -121,9 +120,8 @@ internal static class TrainBenchmark
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (OptionReader.WantsHelp(args, Help))
         {
-            Console.WriteLine(Help);
             return 0;
         }
 
@@ -153,27 +151,36 @@ internal static class TrainBenchmark
         CheckSameComputation(ours, python);
 
         ours.Warmup();
-        var mine = new List<Round>();
-        var theirs = new List<Round>();
-        for (var r = 0; r < o.Rounds; r++)
+        Func<int, Round> Imbfair(bool kernels) => r =>
         {
-            // Alternate which side goes first, so neither always runs right after the other.
-            var round = r;
-            if (r % 2 == 0)
+            torch.set_native_kernels(kernels);
+            try
             {
-                mine.Add(Timed(() => ours.RunRound(round)));
-                theirs.Add(Timed(python.RunRound));
+                return Timed(() => ours.RunRound(r));
             }
-            else
+            finally
             {
-                theirs.Add(Timed(python.RunRound));
-                mine.Add(Timed(() => ours.RunRound(round)));
+                torch.set_native_kernels(true);
             }
+        };
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {r + 1,2}: imbfair {mine[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(mine[^1]),6:F0}/CPU-s, {FaultsPerStep(mine[^1]),5:F0} faults/step, {mine[^1].Elsewhere:F2} cores busy elsewhere)   " +
-                $"pytorch {theirs[^1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(theirs[^1]),6:F0}/CPU-s, {FaultsPerStep(theirs[^1]),5:F0} faults/step, {theirs[^1].Elsewhere:F2} elsewhere)   ratio {mine[^1].ImagesPerSecond / theirs[^1].ImagesPerSecond:F3}"));
+        List<Func<int, Round>> sides = [Imbfair(o.Kernels != "off"), _ => Timed(python.RunRound)];
+        if (o.Kernels == "both")
+        {
+            sides.Add(Imbfair(false));
         }
+
+        var results = Alternating.Rounds(o.Rounds, sides, (r, x) =>
+        {
+            var third = x.Length > 2
+                ? string.Create(CultureInfo.InvariantCulture, $"   without kernels {x[2].ImagesPerSecond,7:F0} img/s (kernels' gain {x[0].ImagesPerSecond / x[2].ImagesPerSecond:F3})")
+                : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  round {r + 1,2}: imbfair {x[0].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(x[0]),6:F0}/CPU-s, {FaultsPerStep(x[0]),5:F0} faults/step, {x[0].Elsewhere:F2} cores busy elsewhere)   " +
+                $"pytorch {x[1].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(x[1]),6:F0}/CPU-s, {FaultsPerStep(x[1]),5:F0} faults/step, {x[1].Elsewhere:F2} elsewhere)   ratio {x[0].ImagesPerSecond / x[1].ImagesPerSecond:F3}") + third);
+        });
+        var (mine, theirs) = (results[0], results[1]);
+        var without = results.Length > 2 ? results[2] : null;
 
         var ourMedian = Stats.Median(mine.Select(x => x.ImagesPerSecond));
         var theirMedian = Stats.Median(theirs.Select(x => x.ImagesPerSecond));
@@ -187,9 +194,22 @@ internal static class TrainBenchmark
         sb.AppendLine("|------|------|------------------:|----------------:|-------------------------------:|------------------------------:|");
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Arch} | imbfair | {ourMedian:F0} | {ourBest:F0} | {ourCpu:F0} | {Stats.Median(mine.Select(FaultsPerStep)):F0} |"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Arch} | pytorch | {theirMedian:F0} | {theirBest:F0} | {theirCpu:F0} | {Stats.Median(theirs.Select(FaultsPerStep)):F0} |"));
+        if (without is not null)
+        {
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {o.Arch} | imbfair without its kernels | {Stats.Median(without.Select(x => x.ImagesPerSecond)):F0} | {without.Max(x => x.ImagesPerSecond):F0} | {Stats.Median(without.Select(PerCpuSecond)):F0} | {Stats.Median(without.Select(FaultsPerStep)):F0} |"));
+        }
+
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"ratio imbfair/pytorch (images/s): {ourMedian / theirMedian:F3} median of rounds, {Stats.Median(mine.Zip(theirs, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios, " +
             $"{ourBest / theirBest:F3} best vs best; per CPU-second: {ourCpu / theirCpu:F3}"));
+        if (without is not null)
+        {
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"the shim's kernels (with/without, images/s): {Stats.Median(mine.Zip(without, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios; " +
+                $"imbfair without them vs pytorch: {Stats.Median(without.Zip(theirs, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios"));
+        }
+
         var quiet = Enumerable.Range(0, o.Rounds).Where(i => !(mine[i].Elsewhere > QuietCores) && !(theirs[i].Elsewhere > QuietCores)).ToList();
         if (quiet.Count == o.Rounds)
         {
@@ -211,7 +231,7 @@ internal static class TrainBenchmark
 
         Console.Write(sb.ToString());
 
-        WriteCsv(o, mine, theirs);
+        WriteCsv(o, mine, theirs, without);
         Console.WriteLine($"wrote {o.Csv}");
         return 0;
     }
@@ -242,9 +262,9 @@ internal static class TrainBenchmark
         }
     }
 
-    private static void WriteCsv(Options o, List<Round> ours, List<Round> theirs)
+    private static void WriteCsv(Options o, List<Round> ours, List<Round> theirs, List<Round>? without)
     {
-        const string Header = "run_utc,arch,side,round,threads,blas_threads,batch,steps,attention,allocator,seconds,cpu_seconds,images_per_second,loss,minor_page_faults,cores_busy_elsewhere";
+        const string Header = "run_utc,arch,side,round,threads,blas_threads,batch,steps,attention,allocator,native_kernels,seconds,cpu_seconds,images_per_second,loss,minor_page_faults,cores_busy_elsewhere";
         var inv = CultureInfo.InvariantCulture;
         var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
         var sb = new StringBuilder(Header).Append('\n');
@@ -262,90 +282,42 @@ internal static class TrainBenchmark
             }
         }
 
-        void Row(string side, int round, Round x) =>
-            sb.Append(inv, $"{when},{o.Arch},{side},{round},{o.Threads},{o.BlasThreads},{o.Batch},{o.Steps},{o.Attention},{o.Allocator},")
+        void Row(string side, int round, Round x, string kernels) =>
+            sb.Append(inv, $"{when},{o.Arch},{side},{round},{o.Threads},{o.BlasThreads},{o.Batch},{o.Steps},{o.Attention},{o.Allocator},{kernels},")
               .Append(inv, $"{x.Seconds:F6},{x.CpuSeconds:F6},{x.ImagesPerSecond:F2},{x.Loss:F6},{x.PageFaults},{x.Elsewhere:F3}\n");
         for (var r = 0; r < ours.Count; r++)
         {
-            Row("imbfair", r + 1, ours[r]);
-            Row("pytorch", r + 1, theirs[r]);
+            Row("imbfair", r + 1, ours[r], o.Kernels == "off" ? "off" : "on");
+            Row("pytorch", r + 1, theirs[r], "");
+            if (without is not null)
+            {
+                Row("imbfair", r + 1, without[r], "off");
+            }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Csv))!);
-        var tmp = o.Csv + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, o.Csv, overwrite: true);
+        o.WriteCsv(sb.ToString());
     }
 
     private static double PerCpuSecond(Round r) => r.ImagesPerSecond * r.Seconds / r.CpuSeconds;
 
     private static double FaultsPerStep(Round r) => (double)r.PageFaults / r.Steps;
 
-    private static Options Parse(string[] args)
+    private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {
-        var o = new Options();
-        for (var i = 0; i < args.Length; i++)
+        switch (a.Name)
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Positive()
-            {
-                var name = args[i];
-                var text = Value();
-                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                    ? n
-                    : throw new ArgumentException($"{name} needs a positive integer, not '{text}'");
-            }
-
-            switch (args[i])
-            {
-                case "--arch":
-                    o.Arch = Value();
-                    if (o.Arch is not ("tiny-clip" or "tiny-clip-conv"))
-                    {
-                        throw new ArgumentException($"--arch must be tiny-clip or tiny-clip-conv, not '{o.Arch}'");
-                    }
-
-                    break;
-                case "--batch": o.Batch = Positive(); break;
-                case "--steps": o.Steps = Positive(); break;
-                case "--rounds": o.Rounds = Positive(); break;
-                case "--warmup": o.Warmup = Positive(); break;
-                case "--threads": o.Threads = Positive(); break;
-                case "--blas-threads":
-                    {
-                        var text = Value();
-                        o.BlasThreads = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-                            ? n
-                            : throw new ArgumentException($"--blas-threads needs an integer >= 0, not '{text}'");
-                        break;
-                    }
-
-                case "--attention":
-                    o.Attention = Value();
-                    if (o.Attention is not ("sdpa" or "math"))
-                    {
-                        throw new ArgumentException($"--attention must be sdpa or math, not '{o.Attention}'");
-                    }
-
-                    break;
-                case "--allocator":
-                    o.Allocator = Value();
-                    if (o.Allocator is not ("shipped" or "same" or "default"))
-                    {
-                        throw new ArgumentException($"--allocator must be shipped, same or default, not '{o.Allocator}'");
-                    }
-
-                    break;
-                case "--dataset": o.Dataset = Value(); break;
-                case "--python": o.Python = Value(); break;
-                case "--reference": o.Reference = Value(); break;
-                case "--csv": o.Csv = Value(); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Help}");
-            }
+            case "--arch": o.Arch = a.OneOf("tiny-clip", "tiny-clip-conv"); return true;
+            case "--batch": o.Batch = a.Whole(1); return true;
+            case "--steps": o.Steps = a.Whole(1); return true;
+            case "--warmup": o.Warmup = a.Whole(1); return true;
+            case "--blas-threads": o.BlasThreads = a.Whole(0); return true;
+            case "--attention": o.Attention = a.OneOf("sdpa", "math"); return true;
+            case "--allocator": o.Allocator = a.OneOf("shipped", "same", "default"); return true;
+            case "--kernels": o.Kernels = a.OneOf("on", "off", "both"); return true;
+            case "--dataset": o.Dataset = a.Value(); return true;
+            default: return false;
         }
-
-        return o;
-    }
+    });
 
     /// <summary>Random grey uint8 images [n, 1, 28, 28] and labels, as a Fashion-MNIST training set holds them.</summary>
     private static (Tensor images, Tensor labels) RandomSet(long n, int classes)

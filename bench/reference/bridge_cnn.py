@@ -11,28 +11,16 @@ one line each, so the C# driver can alternate rounds with its own:
 Without --serve it runs --rounds rounds itself and prints one JSON line per round.
 """
 import argparse
-import ctypes
 import json
-import os
-import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from _common import pin_threads, serve
 
-def set_blas_threads(n):
-    """openblas_set_num_threads on the OpenBLAS libtorch loaded (as torch.set_blas_num_threads in imbfair)."""
-    for name in ("libopenblas.so.0", "libblas.so.3", "libopenblas.so", "libopenblasp.so.0"):
-        try:
-            lib = ctypes.CDLL(name, mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
-            fn = lib.openblas_set_num_threads
-        except (OSError, AttributeError):
-            continue
-        fn(n)
-        return True
-    return False
+
 
 
 class SmallCnn(nn.Module):
@@ -61,9 +49,7 @@ def main():
     ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    if args.blas_threads > 0 and not set_blas_threads(args.blas_threads):
-        print("note: the BLAS is not OpenBLAS; --blas-threads ignored", file=sys.stderr)
+    pin_threads(args.threads, args.blas_threads)
     torch.manual_seed(0)
     model = SmallCnn()
     if args.optimizer == "adamw":
@@ -112,20 +98,7 @@ def main():
         print(json.dumps(tiny(200000)), flush=True)
         return
 
-    print("ready", flush=True)
-    for line in sys.stdin:
-        cmd = line.split()
-        if not cmd:
-            continue
-        if cmd[0] == "round":
-            print(json.dumps(run_round()), flush=True)
-        elif cmd[0] == "tiny":
-            print(json.dumps(tiny(int(cmd[1]))), flush=True)
-        elif cmd[0] == "quit":
-            break
-        else:
-            print(json.dumps({"error": f"unknown command {cmd[0]}"}), flush=True)
-
+    serve({"round": lambda _: run_round(), "tiny": lambda n: tiny(int(n))})
 
 if __name__ == "__main__":
     main()

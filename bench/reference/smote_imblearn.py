@@ -11,12 +11,13 @@ Threads: the driver sets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS; threadpoolctl
 import argparse
 import json
 import os
-import sys
 import time
 
 import numpy as np
 from imblearn.over_sampling import SMOTE
 from threadpoolctl import threadpool_limits
+
+from _common import serve
 
 
 def main():
@@ -52,19 +53,7 @@ def main():
         if not args.serve:
             print(json.dumps(run()))
             return
-        print("ready", flush=True)
-        for line in sys.stdin:
-            command = line.strip()
-            if command == "quit":
-                break
-            try:
-                if command == "round":
-                    print(json.dumps(run()), flush=True)
-                else:
-                    print(json.dumps({"error": f"unknown command {command!r}"}), flush=True)
-            except Exception as e:  # reported to the driver, which stops
-                print(json.dumps({"error": repr(e)}), flush=True)
-
+        serve({"round": lambda _: run()})
 
 if __name__ == "__main__":
     main()

@@ -24,19 +24,19 @@ With --serve it builds the model, warms up, prints one JSON line {"ready": true,
 Without --serve it runs --rounds rounds itself and prints one JSON line per round.
 """
 import argparse
-import ctypes
 import json
 import math
 import os
 import re
 import resource
 import struct
-import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from _common import pin_threads, serve
 
 FASHION_MNIST = {
     "classes": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
@@ -47,17 +47,6 @@ FASHION_MNIST = {
 }
 
 
-def set_blas_threads(n):
-    """openblas_set_num_threads on the OpenBLAS libtorch loaded (as torch.set_blas_num_threads in imbfair)."""
-    for name in ("libopenblas.so.0", "libblas.so.3", "libopenblas.so", "libopenblasp.so.0"):
-        try:
-            lib = ctypes.CDLL(name, mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
-            fn = lib.openblas_set_num_threads
-        except (OSError, AttributeError):
-            continue
-        fn(n)
-        return True
-    return False
 
 
 # ---- tokenizer: the same word-level vocabulary as Core/Models/PromptTokenizer.cs --------------------------
@@ -305,6 +294,15 @@ def read_safetensors(path):
     return out
 
 
+def proc_status_kb(field):
+    """A memory figure of this process from /proc/self/status (VmRSS: resident now, VmHWM: the peak), in kB."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return -1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", choices=sorted(PRESETS), default="tiny-clip")
@@ -318,11 +316,15 @@ def main():
     ap.add_argument("--attention", choices=sorted(ATTENTION), default="sdpa")
     ap.add_argument("--prompts", help="JSON {classes, templates, mean, std} (default: Fashion-MNIST's)")
     ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--first-step", action="store_true",
+                    help="build the model, run one training step, print a line and exit (scripts/bench startup)")
+    ap.add_argument("--memory-epochs", type=int, default=0,
+                    help="train this many epochs of --memory-images random images, printing the resident memory after "
+                         "each and the peak at the end, then exit (scripts/bench memory)")
+    ap.add_argument("--memory-images", type=int, default=3000)
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    if args.blas_threads > 0 and not set_blas_threads(args.blas_threads):
-        print("note: the BLAS is not OpenBLAS; --blas-threads ignored", file=sys.stderr)
+    pin_threads(args.threads, args.blas_threads)
     torch.manual_seed(0)
 
     spec = json.loads(args.prompts) if args.prompts else FASHION_MNIST
@@ -381,6 +383,19 @@ def main():
             p.grad = None
         return {"loss": loss.item(), "grad_norm": float(norm)}
 
+    if args.memory_epochs > 0:
+        images, labels = make_set((args.memory_images + args.batch - 1) // args.batch)
+        for epoch in range(args.memory_epochs):
+            fit(images, labels)
+            print(json.dumps({"epoch": epoch + 1, "rss_kb": proc_status_kb("VmRSS")}), flush=True)
+        print(json.dumps({"peak_kb": proc_status_kb("VmHWM")}), flush=True)
+        return
+
+    if args.first_step:
+        fit(*make_set(1))
+        print(json.dumps({"first_step": True}), flush=True)
+        return
+
     fit(*make_set(args.warmup))
 
     if not args.serve:
@@ -389,25 +404,10 @@ def main():
             print(json.dumps(run_round()), flush=True)
         return
 
-    print(json.dumps({"ready": True, "parameters": sum(p.numel() for p in params),
-                      "state": [[k, list(v.shape)] for k, v in model.state_dict().items()],
-                      "vocab_size": vocab, "context_length": context}), flush=True)
-    for line in sys.stdin:
-        cmd = line.split(maxsplit=1)
-        if not cmd:
-            continue
-        try:
-            if cmd[0] == "round":
-                print(json.dumps(run_round()), flush=True)
-            elif cmd[0] == "check":
-                print(json.dumps(check(cmd[1].strip())), flush=True)
-            elif cmd[0] == "quit":
-                break
-            else:
-                print(json.dumps({"error": f"unknown command {cmd[0]}"}), flush=True)
-        except Exception as e:  # report to the driver instead of dying mid-protocol
-            print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
-
+    ready = json.dumps({"ready": True, "parameters": sum(p.numel() for p in params),
+                        "state": [[k, list(v.shape)] for k, v in model.state_dict().items()],
+                        "vocab_size": vocab, "context_length": context})
+    serve({"round": lambda _: run_round(), "check": check}, ready=ready)
 
 if __name__ == "__main__":
     main()

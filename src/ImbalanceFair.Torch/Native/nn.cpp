@@ -1,5 +1,7 @@
 // Linear algebra and neural-network functions (torch.nn.functional).
 #include "imbf.h"
+#include "attention.h"
+#include "linear.h"
 
 #include <torch/version.h>
 
@@ -18,7 +20,10 @@ IMBF_EXPORT THandle imbf_einsum(const char* equation, const THandle* xs, int32_t
   return guard_t([&] { return at::einsum(equation, tensors(xs, n)); });
 }
 IMBF_EXPORT THandle imbf_linear(THandle x, THandle w, THandle b) {
-  return guard_t([&] { return at::linear(*x, *w, optional(b)); });
+  return guard_t([&] {
+    // With OpenBLAS on one thread, at::linear's GEMM would use one core: linear.cpp splits it over the threads.
+    return parallel_linear_applies(*x, *w, b) ? parallel_linear(*x, *w, b) : at::linear(*x, *w, optional(b));
+  });
 }
 IMBF_EXPORT THandle imbf_conv2d(THandle x, THandle w, THandle b, int64_t stride_h, int64_t stride_w, int64_t pad_h,
                                 int64_t pad_w, int64_t dil_h, int64_t dil_w, int64_t groups) {
@@ -61,13 +66,18 @@ IMBF_EXPORT THandle imbf_embedding(THandle weight, THandle indices) {
   return guard_t([&] { return at::embedding(*weight, *indices); });
 }
 
-// Scaled dot-product attention over [..., L, E] tensors. libtorch 2.0 made it public and fused;
-// 1.13 has the private math kernel, which returns (output, weights).
+// Scaled dot-product attention over [..., L, E] tensors. libtorch 2.0 made it public (and 2.2 fused it on
+// the CPU); 1.13 has the private math kernel, which returns (output, weights) and runs its bmms one
+// (batch, head) matrix at a time, so on the CPU without a mask or dropout the shim's fused kernel
+// (attention.cpp) computes it instead.
 IMBF_EXPORT THandle imbf_sdpa(THandle q, THandle k, THandle v, THandle mask, double dropout_p, uint8_t causal) {
   return guard_t([&] {
 #if TORCH_VERSION_MAJOR >= 2
     return at::scaled_dot_product_attention(*q, *k, *v, optional(mask), dropout_p, causal != 0);
 #else
+    if (fused_attention_applies(*q, *k, *v, mask != nullptr, dropout_p)) {
+      return fused_attention(*q, *k, *v, causal != 0);
+    }
     return std::get<0>(at::_scaled_dot_product_attention(*q, *k, *v, optional(mask), dropout_p, false, causal != 0));
 #endif
   });

@@ -42,6 +42,30 @@ public static class TensorAssert
         }
     }
 
+    /// <summary>
+    /// Same shape, and every element within tol · max(1, |expected|); reports only the worst element, for tensors
+    /// with too many elements for <see cref="AssertValues(Tensor, double[], double)"/>'s all-values message.
+    /// </summary>
+    public static void AssertClose(Tensor actual, Tensor expected, double tol, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        var a = Values(actual);
+        var e = Values(expected);
+        var worst = 0;
+        var worstExcess = double.NegativeInfinity;
+        for (var i = 0; i < e.Length; i++)
+        {
+            var excess = Math.Abs(a[i] - e[i]) - (tol * Math.Max(1, Math.Abs(e[i])));
+            if (!(excess <= worstExcess))
+            {
+                worstExcess = double.IsNaN(excess) ? double.PositiveInfinity : excess;
+                worst = i;
+            }
+        }
+
+        Assert.True(worstExcess <= 0, $"{what}: element {worst} of {e.Length} is {a[worst]:R}, expected {e[worst]:R} (tolerance {tol} relative)");
+    }
+
     public static void AssertValues(Tensor t, long[] shape, double[] expected, double tol = 1e-5)
     {
         AssertShape(t, shape);
