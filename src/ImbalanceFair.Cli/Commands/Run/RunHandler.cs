@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ImbalanceFair.Cli.Output;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Runs;
@@ -15,23 +14,8 @@ internal static class RunHandler
         var output = ConsoleOutput.From(parse);
         var level = new LoggingLevelSwitch(output.Level);
         var log = output.Logger(level);
-        using var cancel = new CancellationTokenSource();
-        var signalExit = 0;
-        void Stop(PosixSignalContext ctx, int code)
-        {
-            // Finish the step in flight, keep the last epoch's checkpoint, and exit with the signal's code.
-            ctx.Cancel = true;
-            signalExit = code;
-            cancel.Cancel();
-        }
-
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, ExitCodes.Interrupted));
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, ExitCodes.Terminated));
-        using var orphaned = ParentWatch.Start(() =>
-        {
-            signalExit = ExitCodes.Terminated;
-            cancel.Cancel();
-        });
+        using var stop = new SignalStop();
+        using var orphaned = ParentWatch.Start(() => stop.Request(ExitCodes.Terminated));
         RunPlan plan;
         try
         {
@@ -45,7 +29,7 @@ internal static class RunHandler
 
         try
         {
-            RunOutcome Work(IProgress<Core.Training.TrainProgress>? progress) => new ExperimentRunner(log) { Force = force, Progress = progress }.Run(plan, cancel.Token);
+            RunOutcome Work(IProgress<Core.Training.TrainProgress>? progress) => new ExperimentRunner(log) { Force = force, Progress = progress }.Run(plan, stop.Token);
             RunOutcome outcome;
             if (output.Interactive)
             {
@@ -74,10 +58,10 @@ internal static class RunHandler
 
             return ExitCodes.Success;
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.Requested)
         {
             log.Warning("Interrupted. The checkpoint of the last finished epoch is in {RunDir}; run the same command again to resume.", plan.RunDir);
-            return signalExit;
+            return stop.ExitCode;
         }
         catch (ConfigException e)
         {

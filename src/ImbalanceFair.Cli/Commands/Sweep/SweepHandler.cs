@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using ImbalanceFair.Cli.Output;
 using ImbalanceFair.Core.Config;
@@ -53,27 +52,16 @@ internal static class SweepHandler
             return ExitCodes.Success;
         }
 
-        using var cancel = new CancellationTokenSource();
-        var signalExit = 0;
-        void Stop(PosixSignalContext ctx, int code)
-        {
-            // Pass the signal on to the trials (each keeps its checkpoint), start no new one, then record and exit.
-            ctx.Cancel = true;
-            signalExit = code;
-            cancel.Cancel();
-        }
-
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, ExitCodes.Interrupted));
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, ExitCodes.Terminated));
+        using var stop = new SignalStop();
         log.Information("Sweep {Name}: {Selected} of {Total} trials, {Jobs} at a time, in {Dir}", plan.Sweep.Name, selected.Count, plan.Trials.Count, args.Jobs, plan.Dir);
         var runner = new SweepRunner(log, Self()) { Jobs = args.Jobs, ChildOptions = ["--no-progress"] };
-        var outcome = runner.Run(plan, selected, cancel.Token);
+        var outcome = runner.Run(plan, selected, stop.Token);
         var chosen = selected.Select(t => t.Index).ToHashSet();
         Print(output, plan, outcome.Rows.Where(r => chosen.Contains(r.Index)).ToList(), dryRun: false);
         if (outcome.Interrupted)
         {
             log.Warning("Interrupted. Finished trials are kept and unfinished ones keep their checkpoints; run the same command again to finish the sweep.");
-            return signalExit;
+            return stop.ExitCode;
         }
 
         return outcome.Failed.Any() ? ExitCodes.Failed : ExitCodes.Success;
