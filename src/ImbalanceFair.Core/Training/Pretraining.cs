@@ -60,7 +60,7 @@ public static class Pretraining
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(log);
-        var path = Path.Combine(cacheDir, "pretrained", $"{data.Descriptor.Name}-{Key(model.Config, data, pool, options)}.safetensors");
+        var path = Path.Combine(cacheDir, "pretrained", $"{data.Descriptor.Name}-{Key(model.Config, data, pool, options, device)}.safetensors");
         if (File.Exists(path))
         {
             log.Information("Pre-trained weights from the cache: {Path}", path);
@@ -86,10 +86,14 @@ public static class Pretraining
         SafeTensors.LoadStateDict(model, path);
     }
 
-    private static string Key(ClipConfig config, ImageDataset data, long[] pool, Options options)
+    internal static string Key(ClipConfig config, ImageDataset data, long[] pool, Options options, Device device)
     {
-        var text = new StringBuilder("imbfair-pretrain-v1\n")
+        // What decides the weights' bits besides the inputs: the libtorch build, the device type and whether the shim's
+        // fused kernels run (they round differently from libtorch's path). Weights cached under other numerics would
+        // make a warm run differ from a cold one.
+        var text = new StringBuilder("imbfair-pretrain-v2\n")
             .Append(config).Append('\n').Append(options).Append('\n')
+            .Append(torch.version).Append('|').Append(device.IsCuda ? "cuda" : "cpu").Append('|').Append(torch.native_kernels_enabled() ? "kernels" : "libtorch").Append('\n')
             .Append(data.Descriptor.Name).Append('|').AppendJoin('\u001f', data.Descriptor.Classes).Append('|').AppendJoin('\u001f', data.Descriptor.Prompts).Append('\n')
             .AppendJoin(',', pool).Append('\n');
         using (var scope = torch.NewDisposeScope())

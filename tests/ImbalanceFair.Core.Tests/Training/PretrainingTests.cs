@@ -38,6 +38,22 @@ public class PretrainingTests(ITestOutputHelper output)
         }
 
         Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, "pretrained"), "*.safetensors"));
+        // Weights made under other numerics (the shim's fused kernels off, another device type) are another cache entry,
+        // so a warm run never mixes them with this build's: the key changes with them and stays put otherwise.
+        var key = Pretraining.Key(model.Config, data, pool, options, Device.CPU);
+        Assert.Equal(key, Pretraining.Key(model.Config, data, pool, options, Device.CPU));
+        Assert.NotEqual(key, Pretraining.Key(model.Config, data, pool, options, Device.CUDA));
+        var kernels = torch.native_kernels_enabled();
+        try
+        {
+            torch.set_native_kernels(!kernels);
+            Assert.NotEqual(key, Pretraining.Key(model.Config, data, pool, options, Device.CPU));
+        }
+        finally
+        {
+            torch.set_native_kernels(kernels);
+        }
+
         Assert.Empty(pool.Intersect(data.BuildSplit(new(), 0.1, 0, reserved: pool).TrainIndices));
 
         using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, TrainMode.ZeroShot, Device.CPU);
