@@ -45,6 +45,10 @@ public sealed class SweepCommandTests : IDisposable
         var threads = Math.Max(1, Environment.ProcessorCount / 2);
         Assert.All(trials.Values, t => Assert.Contains($", {threads} threads)", File.ReadLines(Path.Combine(t["run_dir"], "run.log")).First(), StringComparison.Ordinal));
         var mtimes = trials.Values.Select(t => File.GetLastWriteTimeUtc(Path.Combine(t["run_dir"], "summary.csv"))).ToList();
+        // A whole local sweep ends in its report: the four trials, one group each (they differ in more than the seed).
+        var report = File.ReadAllLines(Path.Combine(_dir.SweepDir(), "report.csv"));
+        Assert.Equal(4, report.Skip(1).Select(l => l.Split(',')[0]).Distinct().Count());
+        Assert.True(File.Exists(Path.Combine(_dir.SweepDir(), "report.html")));
 
         var again = _dir.Run("sweep", sweep, "--jobs", "2");
 
@@ -299,6 +303,8 @@ public sealed class SweepCommandTests : IDisposable
         trials = _dir.Trials();
         Assert.Equal(["pending", "done", "done", "pending"], trials.Keys.Order().Select(i => trials[i]["status"]));
         Assert.Equal(2, Directory.GetDirectories(_dir.SweepDir()).Length);
+        // One trial of an array writes no report: the array's report job does.
+        Assert.False(File.Exists(Path.Combine(_dir.SweepDir(), "report.csv")));
 
         var outOfRange = _dir.Run("sweep", sweep, "--index", "4");
         Assert.Equal(2, outOfRange.ExitCode);

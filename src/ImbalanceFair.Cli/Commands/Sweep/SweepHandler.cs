@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using ImbalanceFair.Cli.Output;
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Reports;
 using ImbalanceFair.Core.Sweeps;
 using Serilog.Core;
 
@@ -64,7 +65,29 @@ internal static class SweepHandler
             return stop.ExitCode;
         }
 
+        if (selected.Count == plan.Trials.Count)
+        {
+            WriteReport(plan, log);
+        }
+
         return outcome.Failed.Any() ? ExitCodes.Failed : ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// A whole local sweep ends in its report (as `imbfair report` on the sweep folder writes it; a Slurm array's report
+    /// job does this instead). The trials' outcome decides the exit code: a report that cannot be written is a warning.
+    /// </summary>
+    private static void WriteReport(SweepPlan plan, Serilog.ILogger log)
+    {
+        try
+        {
+            var report = ReportWriter.Write([plan.Dir]);
+            log.Information("Report of {Runs} finished runs in {Groups} groups: {Files}", report.Model.RunCount, report.Model.Groups.Count, string.Join(", ", report.Files));
+        }
+        catch (Exception e) when (e is ReportException or IOException or UnauthorizedAccessException)
+        {
+            log.Warning("No report written: {Message} (run `imbfair report {Dir}` once it can be)", e.Message, plan.Dir);
+        }
     }
 
     private static void CheckOptions(SweepArguments args)
