@@ -38,15 +38,8 @@ public sealed class Adasyn : IAugmentationStrategy
         ArgumentNullException.ThrowIfNull(targets);
         var plan = new Interpolations();
         using var rows = SmoteFamily.Rows(real);
-        for (var c = 0; c < real.Classes; c++)
+        foreach (var (c, members, need) in SmoteFamily.ClassesBelowTarget(real, targets))
         {
-            var members = real.IndicesOf(c);
-            var need = targets[c] - members.Length;
-            if (need <= 0 || members.Length == 0)
-            {
-                continue;
-            }
-
             var name = SmoteFamily.ClassName(_classNames, c);
             var allocation = Allocation(real, rows, c, need, _k, name);
             SmoteFamily.RequireNeighbors("augment.adasyn.k", _k, members.Length - 1, $"class '{name}'");

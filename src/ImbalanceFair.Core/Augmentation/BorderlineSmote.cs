@@ -56,15 +56,8 @@ public sealed class BorderlineSmote : IAugmentationStrategy
         var k = _options.K;
         var plan = new Interpolations();
         using var rows = SmoteFamily.Rows(real);
-        for (var c = 0; c < real.Classes; c++)
+        foreach (var (c, members, need) in SmoteFamily.ClassesBelowTarget(real, targets))
         {
-            var members = real.IndicesOf(c);
-            var need = targets[c] - members.Length;
-            if (need <= 0 || members.Length == 0)
-            {
-                continue;
-            }
-
             var name = SmoteFamily.ClassName(_classNames, c);
             var inDanger = InDanger(real, rows, c, _options.M);
             var danger = members.Where((_, i) => inDanger[i]).ToArray();

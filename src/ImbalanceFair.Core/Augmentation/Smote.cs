@@ -39,15 +39,8 @@ public sealed class Smote : IAugmentationStrategy
         var plan = new Interpolations();
         using var pixelRows = _embeddingSpace ? null : SmoteFamily.Rows(real);
         var rows = pixelRows ?? real.FrozenEmbeddings(model ?? throw new ArgumentNullException(nameof(model), "embedding-space SMOTE needs the model"));
-        for (var c = 0; c < real.Classes; c++)
+        foreach (var (c, members, need) in SmoteFamily.ClassesBelowTarget(real, targets))
         {
-            var members = real.IndicesOf(c);
-            var need = targets[c] - members.Length;
-            if (need <= 0 || members.Length == 0)
-            {
-                continue;
-            }
-
             SmoteFamily.RequireNeighbors("augment.smote.k", _k, members.Length - 1, $"class '{SmoteFamily.ClassName(_classNames, c)}'");
             var rng = new SeededRandom(_seed, SmoteFamily.SmoteStream + c);
             var draws = new (long row, long col, float lambda)[need];

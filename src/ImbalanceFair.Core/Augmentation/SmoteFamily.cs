@@ -41,6 +41,25 @@ internal static class SmoteFamily
     }
 
     /// <summary>
+    /// The classes that receive samples, in class order: below their target and with at least one real sample to grow
+    /// from; with their members' positions and how many samples they lack.
+    /// </summary>
+    public static IEnumerable<(int Class, long[] Members, long Need)> ClassesBelowTarget(RealTrainingData real, long[] targets)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(targets);
+        for (var c = 0; c < real.Classes; c++)
+        {
+            var members = real.IndicesOf(c);
+            var need = targets[c] - members.Length;
+            if (need > 0 && members.Length > 0)
+            {
+                yield return (c, members, need);
+            }
+        }
+    }
+
+    /// <summary>
     /// For each sample of class <paramref name="c"/> (in order), how many of its <paramref name="k"/> nearest neighbours
     /// in the whole set (itself excluded) belong to other classes: borderline's danger rule and ADASYN's weights.
     /// </summary>

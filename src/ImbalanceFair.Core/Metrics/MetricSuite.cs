@@ -330,21 +330,7 @@ public static class MetricSuite
         return sum / values.Length;
     }
 
-    private static double Mean(float[] values)
-    {
-        if (values.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        var sum = 0.0;
-        foreach (var v in values)
-        {
-            sum += v;
-        }
-
-        return sum / values.Length;
-    }
+    private static double Mean(float[] values) => Mean(Array.ConvertAll(values, v => (double)v));
 
     private static double Min(double[] values) => values.Length == 0 ? double.NaN : values.Min();
 
