@@ -423,17 +423,17 @@ public class SmoteTests(ImblearnReference reference) : IClassFixture<ImblearnRef
     }
 
     [Fact]
-    public void Bad_options_and_too_small_classes_are_config_errors_that_name_the_key()
+    public void Bad_options_are_config_errors_that_name_the_key_and_too_small_classes_lower_k()
     {
         Assert.Contains("augment.smote.space", Assert.Throws<ConfigException>(() => new Smote(0, new SmoteOptions { Space = "latent" })).Message);
         Assert.Contains("augment.smote.k", Assert.Throws<ConfigException>(() => new Smote(0, new SmoteOptions { K = 0 })).Message);
         Assert.Contains("augment.borderline.kind", Assert.Throws<ConfigException>(() => new BorderlineSmote(0, new BorderlineOptions { Kind = "borderline-3" })).Message);
         Assert.Contains("augment.adasyn.k", Assert.Throws<ConfigException>(() => new Adasyn(0, new AdasynOptions { K = -1 })).Message);
 
-        // Class 3 has 10 samples: k = 10 leaves it 9 neighbours.
-        var error = Assert.Throws<ConfigException>(() => Generate(new Smote(0, new SmoteOptions { K = 10 }), _data.Real, ImblearnReference.BalanceTargets));
-        Assert.Contains("augment.smote.k", error.Message);
-        Assert.Contains("'3'", error.Message);
+        // Class 3 has 10 samples: k = 10 leaves it 9 neighbours, which it uses (imbalanced-learn would fail).
+        using var epoch = new Smote(0, new SmoteOptions { K = 10 }).Generate(0, _data.Real, ImblearnReference.BalanceTargets, null!);
+        Assert.Equal(new int?[] { null, 10, 10, 9, 10 }, epoch.SmoteK);
+        Assert.Equal(70, epoch.Added.CountsOf(SampleSource.Smote, 5)[3]);
         // A class far from all others cannot be weighted by ADASYN (imbalanced-learn raises too).
         Assert.Throws<InvalidOperationException>(() => Generate(new Adasyn(0, new AdasynOptions { K = K }), _data.Real, ImblearnReference.BalanceTargets));
     }
