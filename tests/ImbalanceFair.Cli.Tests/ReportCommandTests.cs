@@ -239,4 +239,20 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("no such folder", missing.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Per_class_chart_plots_accuracy_against_the_real_training_count_coloured_by_strategy()
+    {
+        WriteStudy();
+        var model = Core.Reports.ReportModel.Build(Core.Reports.RunCollector.Collect([Runs]));
+
+        var spec = Core.Reports.ReportCharts.All(model).Single(c => c.Id == "chart-per-class").Spec;
+
+        Assert.Equal("n_train_real", spec["encoding"]!["x"]!["field"]!.GetValue<string>());
+        Assert.Equal("series", spec["encoding"]!["color"]!["field"]!.GetValue<string>());
+        var points = spec["data"]!["values"]!.AsArray().Select(v => (Series: v!["series"]!.GetValue<string>(), Real: v["n_train_real"]!.GetValue<double>(), Total: v["n_train_total"]!.GetValue<double>())).ToList();
+        // pgd fills every class to 500 (n_train_total), but its tail classes sit at their real counts: 5 at ρ = 100.
+        Assert.Contains(points, p => p.Series == "pgd" && p.Real == 5 && p.Total == 500);
+        Assert.Equal(points.Where(p => p.Series == "none").Select(p => p.Real).Order(), points.Where(p => p.Series == "pgd").Select(p => p.Real).Order());
+    }
 }
