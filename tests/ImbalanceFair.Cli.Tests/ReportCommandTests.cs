@@ -32,14 +32,9 @@ public sealed class ReportCommandTests : IDisposable
         }
     }
 
-    private static List<Dictionary<string, string>> ReadCsv(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var header = lines[0].Split(',');
-        return lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(x => x.First, x => x.Second)).ToList();
-    }
+    private static List<Dictionary<string, string>> ReadCsv(string path) => RunFixtures.ReadCsv(path);
 
-    private static double Num(string cell) => cell.Length == 0 ? double.NaN : double.Parse(cell, CultureInfo.InvariantCulture);
+    private static double Num(string cell) => RunFixtures.Num(cell);
 
     /// <summary>numpy's mean, std(ddof=1), std/√n and n per strategy × ratio × metric, reading the summary.csv files itself.</summary>
     private const string NumpyAggregate = """

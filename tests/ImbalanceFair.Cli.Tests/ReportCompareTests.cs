@@ -33,14 +33,9 @@ public sealed class ReportCompareTests : IDisposable
         RunFixtures.Write(Runs, "pgd", 10, seed: 9);
     }
 
-    private static List<Dictionary<string, string>> ReadCsv(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var header = lines[0].Split(',');
-        return lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(x => x.First, x => x.Second)).ToList();
-    }
+    private static List<Dictionary<string, string>> ReadCsv(string path) => RunFixtures.ReadCsv(path);
 
-    private static double Num(string cell) => cell.Length == 0 ? double.NaN : double.Parse(cell, CultureInfo.InvariantCulture);
+    private static double Num(string cell) => RunFixtures.Num(cell);
 
     /// <summary>
     /// For each row of report_compare.csv, from the runs' own summary.csv files: the paired differences over the row's

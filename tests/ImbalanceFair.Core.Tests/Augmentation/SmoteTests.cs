@@ -27,11 +27,27 @@ public sealed class ImblearnReference
 
     public static readonly long[] AdasynTargets = [80, 80, 50, 80, 12];
 
-    private const string Script = """
+    /// <summary>
+    /// Python: imports, and <c>recording_repeat</c>, which records ADASYN's allocation (the repeat counts of
+    /// np.repeat(np.arange(n_class), n_samples_generate)) into <c>allocations</c> when patched over np.repeat.
+    /// </summary>
+    public const string Prelude = """
         import json, sys
         from unittest import mock
         import numpy as np
         from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE
+
+        allocations = []
+        real_repeat = np.repeat
+        def recording_repeat(a, repeats, *args, **kwargs):
+            a_ = np.asarray(a)
+            if a_.ndim == 1 and np.ndim(repeats) == 1 and len(repeats) == len(a_) and np.array_equal(a_, np.arange(len(a_))):
+                allocations.append(np.asarray(repeats).tolist())
+            return real_repeat(a, repeats, *args, **kwargs)
+
+        """;
+
+    private const string Script = Prelude + """
 
         folder, n, d, C = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
         cfg = json.loads(sys.argv[5])
@@ -65,14 +81,6 @@ public sealed class ImblearnReference
             out[kind] = added(yr)
             out["danger"] = [b._in_danger_noise(b.nn_m_, X[y == c], c, y, kind="danger").tolist() for c in range(C)]
 
-        # ADASYN's allocation is the repeat count of np.repeat(np.arange(n_class), n_samples_generate): record it.
-        allocations = []
-        real_repeat = np.repeat
-        def recording_repeat(a, repeats, *args, **kwargs):
-            a_ = np.asarray(a)
-            if a_.ndim == 1 and np.ndim(repeats) == 1 and len(repeats) == len(a_) and np.array_equal(a_, np.arange(len(a_))):
-                allocations.append(np.asarray(repeats).tolist())
-            return real_repeat(a, repeats, *args, **kwargs)
         with mock.patch.object(np, "repeat", recording_repeat):
             _, yr = ADASYN(sampling_strategy=strategy(cfg["adasyn_targets"]), n_neighbors=k, random_state=0).fit_resample(X, y)
         out["adasyn"] = added(yr)

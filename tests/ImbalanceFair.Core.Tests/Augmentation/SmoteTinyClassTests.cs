@@ -21,12 +21,7 @@ public sealed class TinyClassReference
     /// <summary>Class 1 is left alone; classes 2 and 3 are grown to 60.</summary>
     public static readonly long[] Targets = [60, 25, 60, 60];
 
-    private const string Script = """
-        import json, sys
-        from unittest import mock
-        import numpy as np
-        from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE
-
+    private const string Script = ImblearnReference.Prelude + """
         folder, n, d, tiny, k_eff, k, m = sys.argv[1], *map(int, sys.argv[2:8])
         X = np.fromfile(folder + "/x.bin", dtype=np.uint8).reshape(n, d).astype(np.float64)
         y = np.fromfile(folder + "/y.bin", dtype=np.int64)
@@ -47,13 +42,6 @@ public sealed class TinyClassReference
         _, yr = b.fit_resample(X, y)
         out["borderline"] = added(yr)
         out["danger"] = b._in_danger_noise(b.nn_m_, X[y == tiny], tiny, y, kind="danger").tolist()
-        allocations = []
-        real_repeat = np.repeat
-        def recording_repeat(a, repeats, *args, **kwargs):
-            a_ = np.asarray(a)
-            if a_.ndim == 1 and np.ndim(repeats) == 1 and len(repeats) == len(a_) and np.array_equal(a_, np.arange(len(a_))):
-                allocations.append(np.asarray(repeats).tolist())
-            return real_repeat(a, repeats, *args, **kwargs)
         with mock.patch.object(np, "repeat", recording_repeat):
             _, yr = ADASYN(sampling_strategy=strategy, n_neighbors=k_eff, random_state=0).fit_resample(X, y)
         out["adasyn"] = added(yr)
