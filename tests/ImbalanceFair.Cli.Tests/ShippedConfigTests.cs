@@ -61,7 +61,7 @@ public sealed class ShippedConfigTests
     public void A_shipped_sweep_resolves_every_trial_in_a_dry_run(string sweep) => Assert.NotEmpty(DryRun(sweep));
 
     [Fact]
-    public void The_study_runs_every_arm_at_every_ratio_with_three_seeds_plain_and_coloured()
+    public void The_study_runs_every_arm_at_every_ratio_with_six_seeds_plain_and_coloured()
     {
         var trials = DryRun(Path.Combine("configs", "sweeps", "study.yaml"));
 
@@ -75,11 +75,11 @@ public sealed class ShippedConfigTests
         {
             foreach (var ratio in new[] { "10", "50", "100", "200" })
             {
-                Assert.True(cells.GetValueOrDefault((arm, ratio)) >= 3, $"{arm} at ρ = {ratio}: {cells.GetValueOrDefault((arm, ratio))} seeds");
+                Assert.True(cells.GetValueOrDefault((arm, ratio)) == 6, $"{arm} at ρ = {ratio}: {cells.GetValueOrDefault((arm, ratio))} seeds");
             }
         }
 
-        Assert.Equal(arms.Length * 2 * 4 * 3, trials.Count);
+        Assert.Equal(arms.Length * 2 * 4 * 6, trials.Count);
         var study = File.ReadAllText(Path.Combine(s_root, "configs", "sweeps", "study.yaml"));
         var quickstart = File.ReadAllText(Path.Combine(s_root, "configs", "quickstart.yaml"));
         Assert.Contains("base: ../quickstart.yaml", study, StringComparison.Ordinal);
