@@ -52,4 +52,29 @@ public class PairedStatsTests
         Assert.InRange(high, 0.13, 0.4);
         Assert.Equal(2.5, PairedStats.Percentile([1, 2, 3, 4], 0.5));
     }
+
+    [Fact]
+    public void Above_the_exact_limit_sign_flips_are_drawn_and_agree_with_enumeration()
+    {
+        var diffs = Enumerable.Range(0, PairedStats.ExactSignFlipLimit + 1).Select(i => Math.Sin(i * 1.7) + 0.25).ToArray();
+        var observed = Math.Abs(diffs.Sum());
+        var extreme = 0L;
+        for (var pattern = 0L; pattern < 1L << diffs.Length; pattern++)
+        {
+            var sum = 0.0;
+            for (var i = 0; i < diffs.Length; i++)
+            {
+                sum += ((pattern >> i) & 1) == 1 ? -diffs[i] : diffs[i];
+            }
+
+            extreme += Math.Abs(sum) >= observed - 1e-12 ? 1 : 0;
+        }
+
+        var exact = (double)extreme / (1L << diffs.Length);
+        var drawn = PairedStats.SignFlipTest(diffs, 3);
+
+        Assert.InRange(exact, 0.01, 0.9);
+        Assert.Equal(exact, drawn, 0.01); // 65 536 draws: standard error below 0.002
+        Assert.Equal(drawn, PairedStats.SignFlipTest(diffs, 3));
+    }
 }
