@@ -32,14 +32,9 @@ public sealed class ReportCommandTests : IDisposable
         }
     }
 
-    private static List<Dictionary<string, string>> ReadCsv(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var header = lines[0].Split(',');
-        return lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(x => x.First, x => x.Second)).ToList();
-    }
+    private static List<Dictionary<string, string>> ReadCsv(string path) => RunFixtures.ReadCsv(path);
 
-    private static double Num(string cell) => cell.Length == 0 ? double.NaN : double.Parse(cell, CultureInfo.InvariantCulture);
+    private static double Num(string cell) => RunFixtures.Num(cell);
 
     /// <summary>numpy's mean, std(ddof=1), std/√n and n per strategy × ratio × metric, reading the summary.csv files itself.</summary>
     private const string NumpyAggregate = """
@@ -265,5 +260,21 @@ public sealed class ReportCommandTests : IDisposable
         var missing = Imbfair.Run(["report", Path.Combine(_dir.FullName, "nowhere")]);
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("no such folder", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Per_class_chart_plots_accuracy_against_the_real_training_count_coloured_by_strategy()
+    {
+        WriteStudy();
+        var model = Core.Reports.ReportModel.Build(Core.Reports.RunCollector.Collect([Runs]));
+
+        var spec = Core.Reports.ReportCharts.All(model).Single(c => c.Id == "chart-per-class").Spec;
+
+        Assert.Equal("n_train_real", spec["encoding"]!["x"]!["field"]!.GetValue<string>());
+        Assert.Equal("series", spec["encoding"]!["color"]!["field"]!.GetValue<string>());
+        var points = spec["data"]!["values"]!.AsArray().Select(v => (Series: v!["series"]!.GetValue<string>(), Real: v["n_train_real"]!.GetValue<double>(), Total: v["n_train_total"]!.GetValue<double>())).ToList();
+        // pgd fills every class to 500 (n_train_total), but its tail classes sit at their real counts: 5 at ρ = 100.
+        Assert.Contains(points, p => p.Series == "pgd" && p.Real == 5 && p.Total == 500);
+        Assert.Equal(points.Where(p => p.Series == "none").Select(p => p.Real).Order(), points.Where(p => p.Series == "pgd").Select(p => p.Real).Order());
     }
 }

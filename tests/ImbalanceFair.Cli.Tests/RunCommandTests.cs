@@ -65,7 +65,7 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.False(File.Exists(Path.Combine(dir, "checkpoint.safetensors")));
         Assert.Equal(
-            "class_index,class_name,bucket,n_train_real,n_added_oversample,n_added_smote,n_added_synthetic,n_added_adversarial,n_added_m2m,n_train_total,n_val,n_test",
+            "class_index,class_name,bucket,n_train_real,n_added_oversample,n_added_smote,n_added_synthetic,n_added_adversarial,n_added_m2m,n_train_total,n_val,n_test,smote_k",
             File.ReadLines(Path.Combine(dir, "split.csv")).First());
         Assert.Equal("epoch,step,loss,lr,images_per_second,elapsed_seconds", File.ReadLines(Path.Combine(dir, "train_log.csv")).First());
         Assert.Equal("test_index,label,attribute,group,prediction,confidence,margin", File.ReadLines(Path.Combine(dir, "predictions.csv")).First());

@@ -74,6 +74,7 @@ public static class ReportHtml
 
         html.Append("</div>\n");
         AppendTable(html, report);
+        AppendComparisons(html, report);
         AppendSkipped(html, report);
         AppendUnknownKeys(html, report);
         var specs = new JsonObject();
@@ -104,6 +105,34 @@ public static class ReportHtml
             foreach (var (metric, _) in ReportMarkdown.TableMetrics)
             {
                 html.Append("<td class=\"num\">").Append(Encode(ReportMarkdown.MeanStd(g[metric], 3))).Append("</td>");
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    private static void AppendComparisons(StringBuilder html, ReportModel report)
+    {
+        if (report.Comparisons.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Paired comparisons</h2>\n<p>").Append(Encode(ReportMarkdown.CompareExplanation)).Append("</p>\n<table id=\"compare-table\">\n<thead><tr>");
+        foreach (var title in ReportMarkdown.CompareTitles)
+        {
+            html.Append("<th>").Append(Encode(title)).Append("</th>");
+        }
+
+        html.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in report.Comparisons)
+        {
+            html.Append("<tr>");
+            foreach (var (cell, i) in ReportMarkdown.CompareCells(row).Select((c, i) => (c, i)))
+            {
+                html.Append(i is 0 or 2 or 3 or 4 ? "<td>" : "<td class=\"num\">").Append(Encode(cell)).Append("</td>");
             }
 
             html.Append("</tr>\n");

@@ -76,7 +76,7 @@ public static class RunGrouping
     }
 
     /// <summary>The canonical YAML of the config as dotted key → scalar text, without the keys that do not define an experiment.</summary>
-    private static Dictionary<string, string> Flatten(RunConfig config)
+    internal static Dictionary<string, string> Flatten(RunConfig config)
     {
         var yaml = new YamlStream();
         using (var reader = new StringReader(RunConfigWriter.IdentityYaml(config with { Seed = 0 })))
