@@ -461,7 +461,7 @@ internal static class TrainBenchmark
         }),
     ],
         environment: o.Allocator == "same" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_"))
-            ? new Dictionary<string, string>
+            ? new Dictionary<string, string?>
             {
                 ["MALLOC_TRIM_THRESHOLD_"] = TorchRuntime.TrimThresholdBytes.ToString(CultureInfo.InvariantCulture),
                 ["MALLOC_MMAP_THRESHOLD_"] = TorchRuntime.MmapThresholdBytes.ToString(CultureInfo.InvariantCulture),

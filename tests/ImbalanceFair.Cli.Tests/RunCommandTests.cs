@@ -218,6 +218,17 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir.FullName, "runs")));
     }
 
+    [Fact]
+    public void Bf16_on_the_cpu_exits_2_instead_of_training_in_fp32_under_its_name()
+    {
+        var result = Imbfair.Run(["run", Config(), "device=cpu", "train.precision=bf16"], Env);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("train.precision: bf16 trains on CUDA only", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("train.precision: auto", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir.FullName, "runs")));
+    }
+
     [Theory]
     [InlineData("{ratio: 10}", "{ratoi: 5}", "Did you mean 'imbalance.ratio'")]
     [InlineData("epochs: 2", "epochs: two", "train.epochs: expected a whole number")]
