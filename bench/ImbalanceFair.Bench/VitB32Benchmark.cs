@@ -148,7 +148,7 @@ internal static class VitB32Benchmark
 
     private static Candidate PickPyTorchEnvironment(Options o)
     {
-        Console.WriteLine("PyTorch environments (one warm-up and one timed round each):");
+        Console.WriteLine("PyTorch environments (one warm-up round, then the better of two timed rounds each):");
         Candidate? best = null;
         var bestRate = 0.0;
         foreach (var c in Candidates(o))
@@ -157,7 +157,8 @@ internal static class VitB32Benchmark
             {
                 using var p = Start(o, c);
                 p.WaitReady();
-                var rate = p.RunRound().ImagesPerSecond;
+                // The better of two rounds: one round alone, on a shared machine, picks the luckiest as much as the best.
+                var rate = Math.Max(p.RunRound().ImagesPerSecond, p.RunRound().ImagesPerSecond);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {rate,6:F2} img/s  {c.Name}"));
                 if (rate > bestRate)
                 {
