@@ -13,7 +13,7 @@ internal abstract class ReferenceProcess : IDisposable
     private readonly string _what;
 
     protected ReferenceProcess(string python, string reference, IEnumerable<string> arguments, string what = "the PyTorch side",
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         if (!File.Exists(reference))
         {
@@ -29,9 +29,17 @@ internal abstract class ReferenceProcess : IDisposable
             psi.ArgumentList.Add(a);
         }
 
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        // A null value removes the variable from the child's environment.
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
         {
-            psi.Environment[k] = v;
+            if (v is null)
+            {
+                psi.Environment.Remove(k);
+            }
+            else
+            {
+                psi.Environment[k] = v;
+            }
         }
 
         _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {python}");

@@ -154,7 +154,7 @@ internal static class SmoteBenchmark
     private sealed class PythonSide(Options o, string dataDir) : ReferenceProcess(o.Python, o.Reference,
         ["--data", dataDir, "--k", $"{o.K}", "--threads", $"{o.Threads}", "--dtype", o.Dtype, "--seed", $"{o.Seed}"],
         "the imbalanced-learn side",
-        new Dictionary<string, string> { ["OMP_NUM_THREADS"] = $"{o.Threads}", ["OPENBLAS_NUM_THREADS"] = $"{o.Threads}" })
+        new Dictionary<string, string?> { ["OMP_NUM_THREADS"] = $"{o.Threads}", ["OPENBLAS_NUM_THREADS"] = $"{o.Threads}" })
     {
         public Round RunRound()
         {

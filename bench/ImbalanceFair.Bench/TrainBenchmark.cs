@@ -40,7 +40,8 @@ internal static class TrainBenchmark
                            default: neither side changes glibc's defaults (default shipped)
           --kernels X      on | off: imbfair with or without the shim's own CPU kernels (fused attention, split
                            linear GEMMs; torch.set_native_kernels); both: a third side, imbfair without them, in
-                           the same alternating rounds, for the kernels' own gain (default on)
+                           the same alternating rounds, for the kernels' own gain; blas: a third side, imbfair
+                           with its float32 GEMMs on OpenBLAS instead of oneDNN (torch.set_onednn_gemm) (default on)
           --dataset NAME   the descriptor whose classes, prompt templates and normalisation are used; the images
                            are random 28x28 grey uint8 (default fashion-mnist: 10 classes x 4 templates)
           --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
@@ -152,9 +153,10 @@ internal static class TrainBenchmark
         CheckSameComputation(ours, python);
 
         ours.Warmup();
-        Func<int, Round> Imbfair(bool kernels) => r =>
+        Func<int, Round> Imbfair(bool kernels, bool onednn = true) => r =>
         {
             torch.set_native_kernels(kernels);
+            torch.set_onednn_gemm(onednn);
             try
             {
                 return Timed(() => ours.RunRound(r));
@@ -162,19 +164,22 @@ internal static class TrainBenchmark
             finally
             {
                 torch.set_native_kernels(true);
+                torch.set_onednn_gemm(true);
             }
         };
 
         List<Func<int, Round>> sides = [Imbfair(o.Kernels != "off"), _ => Timed(python.RunRound)];
-        if (o.Kernels == "both")
+        if (o.Kernels is "both" or "blas")
         {
-            sides.Add(Imbfair(false));
+            sides.Add(o.Kernels == "both" ? Imbfair(false) : Imbfair(true, onednn: false));
         }
+
+        var thirdName = o.Kernels == "blas" ? "with BLAS GEMMs" : "without kernels";
 
         var results = Alternating.Rounds(o.Rounds, sides, (r, x) =>
         {
             var third = x.Length > 2
-                ? string.Create(CultureInfo.InvariantCulture, $"   without kernels {x[2].ImagesPerSecond,7:F0} img/s (kernels' gain {x[0].ImagesPerSecond / x[2].ImagesPerSecond:F3})")
+                ? string.Create(CultureInfo.InvariantCulture, $"   {thirdName} {x[2].ImagesPerSecond,7:F0} img/s (gain {x[0].ImagesPerSecond / x[2].ImagesPerSecond:F3})")
                 : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  round {r + 1,2}: imbfair {x[0].ImagesPerSecond,7:F0} img/s ({PerCpuSecond(x[0]),6:F0}/CPU-s, {FaultsPerStep(x[0]),5:F0} faults/step, {x[0].Elsewhere:F2} cores busy elsewhere)   " +
@@ -198,7 +203,7 @@ internal static class TrainBenchmark
         if (without is not null)
         {
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {o.Arch} | imbfair without its kernels | {Stats.Median(without.Select(x => x.ImagesPerSecond)):F0} | {without.Max(x => x.ImagesPerSecond):F0} | {Stats.Median(without.Select(PerCpuSecond)):F0} | {Stats.Median(without.Select(FaultsPerStep)):F0} |"));
+                $"| {o.Arch} | imbfair {thirdName} | {Stats.Median(without.Select(x => x.ImagesPerSecond)):F0} | {without.Max(x => x.ImagesPerSecond):F0} | {Stats.Median(without.Select(PerCpuSecond)):F0} | {Stats.Median(without.Select(FaultsPerStep)):F0} |"));
         }
 
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
@@ -207,8 +212,8 @@ internal static class TrainBenchmark
         if (without is not null)
         {
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"the shim's kernels (with/without, images/s): {Stats.Median(mine.Zip(without, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios; " +
-                $"imbfair without them vs pytorch: {Stats.Median(without.Zip(theirs, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios"));
+                $"imbfair vs imbfair {thirdName} (images/s): {Stats.Median(mine.Zip(without, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios; " +
+                $"imbfair {thirdName} vs pytorch: {Stats.Median(without.Zip(theirs, (a, c) => a.ImagesPerSecond / c.ImagesPerSecond)):F3} median of per-round ratios"));
         }
 
         var quiet = Enumerable.Range(0, o.Rounds).Where(i => !(mine[i].Elsewhere > QuietCores) && !(theirs[i].Elsewhere > QuietCores)).ToList();
@@ -292,7 +297,7 @@ internal static class TrainBenchmark
             Row("pytorch", r + 1, theirs[r], "");
             if (without is not null)
             {
-                Row("imbfair", r + 1, without[r], "off");
+                Row("imbfair", r + 1, without[r], o.Kernels == "blas" ? "blas" : "off");
             }
         }
 
@@ -314,7 +319,7 @@ internal static class TrainBenchmark
             case "--blas-threads": o.BlasThreads = a.Whole(0); return true;
             case "--attention": o.Attention = a.OneOf("sdpa", "math"); return true;
             case "--allocator": o.Allocator = a.OneOf("shipped", "same", "default"); return true;
-            case "--kernels": o.Kernels = a.OneOf("on", "off", "both"); return true;
+            case "--kernels": o.Kernels = a.OneOf("on", "off", "both", "blas"); return true;
             case "--dataset": o.Dataset = a.Value(); return true;
             default: return false;
         }
@@ -462,7 +467,7 @@ internal static class TrainBenchmark
         }),
     ],
         environment: o.Allocator == "same" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_"))
-            ? new Dictionary<string, string>
+            ? new Dictionary<string, string?>
             {
                 ["MALLOC_TRIM_THRESHOLD_"] = TorchRuntime.TrimThresholdBytes.ToString(CultureInfo.InvariantCulture),
                 ["MALLOC_MMAP_THRESHOLD_"] = TorchRuntime.MmapThresholdBytes.ToString(CultureInfo.InvariantCulture),

@@ -24,7 +24,7 @@ public static partial class TorchRuntime
     /// <remarks>
     /// With glibc's defaults every training step frees its activations and gradients, glibc hands the top of the
     /// heap (and every block above its adaptive mmap threshold) back to the kernel, and the next step faults the
-    /// same pages in again, zeroed: thousands of page faults per step on the critical path (bench/results/train.csv
+    /// same pages in again, zeroed: thousands of page faults per step on the critical path (scripts/bench train
     /// counts them). A training process reaches its peak within one step and stays there, so keeping the memory
     /// costs nothing it would not use again. scripts/imbfair has set the same values through the environment; this
     /// applies them in-process for every host (the CLI run directly, the benchmarks, tests that train).
@@ -58,7 +58,7 @@ public static partial class TorchRuntime
     /// <remarks>
     /// OpenBLAS (Debian's pthread build) keeps its own pool of one thread per core that libtorch's setting does not
     /// reach; with both pools busy the cores are oversubscribed and a training step ran several times slower
-    /// (bench/results/bridge.csv). libtorch already parallelises around its BLAS calls, so OpenBLAS gets one thread
+    /// (docs/performance.md, bridge). libtorch already parallelises around its BLAS calls, so OpenBLAS gets one thread
     /// unless <c>IMBFAIR_BLAS_THREADS</c> says otherwise.
     /// </remarks>
     public static int ConfigureThreads(int? requested = null)

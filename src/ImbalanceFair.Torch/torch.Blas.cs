@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ImbalanceFair.Torch.Interop;
 
 namespace ImbalanceFair.Torch;
@@ -18,4 +19,17 @@ public static partial class torch
 
     /// <summary>OpenBLAS's thread count, or null when the loaded BLAS is not OpenBLAS.</summary>
     public static int? get_blas_num_threads() => Native.imbf_blas_get_num_threads() is var n and >= 0 ? n : null;
+
+    /// <summary>
+    /// Where the float32 GEMMs of linear layers run on the CPU: "onednn" (libtorch's oneDNN, JIT-compiled for this
+    /// CPU's instruction set, threaded on libtorch's intra-op threads) or "blas" (libtorch's BLAS) where oneDNN is
+    /// missing or switched off (<c>IMBFAIR_ONEDNN_GEMM=0</c>, <see cref="set_onednn_gemm"/>). docs/performance.md.
+    /// </summary>
+    public static string gemm_backend() => Marshal.PtrToStringUTF8(Native.imbf_gemm_backend()) ?? "blas";
+
+    /// <summary>Routes float32 linear-layer GEMMs to oneDNN (where libtorch has it) or to the BLAS, process-wide: for A/B tests and benchmarks.</summary>
+    public static void set_onednn_gemm(bool enabled) => Native.imbf_set_onednn_gemm(enabled ? (byte)1 : (byte)0);
+
+    /// <summary>The kernels OpenBLAS chose when it loaded (e.g. "Haswell", "SkylakeX"; OPENBLAS_CORETYPE decides when set), or null when the BLAS is not OpenBLAS.</summary>
+    public static string? blas_core_name() => Marshal.PtrToStringUTF8(Native.imbf_blas_core_name());
 }

@@ -226,14 +226,21 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("no augmented_preview.png", File.ReadAllText(Path.Combine(dir, "run.log")), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Embedding_space_smote_without_a_linear_probe_exits_2_and_says_which_mode_it_needs()
+    [Theory]
+    // Embedding-space SMOTE needs the frozen features of a linear probe.
+    [InlineData(new[] { "augment.strategy=smote", "augment.smote.space=embedding" }, new[] { "augment.smote.space: embedding", "train.mode: linear-probe" })]
+    // bf16 on the CPU used to train in fp32 under bf16's name.
+    [InlineData(new[] { "device=cpu", "train.precision=bf16" }, new[] { "train.precision: bf16 trains on CUDA only", "train.precision: auto" })]
+    public void Combinations_that_cannot_run_exit_2_name_the_fix_and_create_no_run_directory(string[] overrides, string[] expected)
     {
-        var result = Imbfair.Run(["run", Config(), "augment.strategy=smote", "augment.smote.space=embedding"], Env);
+        var result = Imbfair.Run(["run", Config(), .. overrides], Env);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("augment.smote.space: embedding", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("train.mode: linear-probe", result.Stderr, StringComparison.Ordinal);
+        foreach (var text in expected)
+        {
+            Assert.Contains(text, result.Stderr, StringComparison.Ordinal);
+        }
+
         Assert.False(Directory.Exists(Path.Combine(_dir.FullName, "runs")));
     }
 

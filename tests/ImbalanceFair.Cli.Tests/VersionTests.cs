@@ -13,6 +13,9 @@ public class VersionTests
         Assert.Matches(@"(?m)^imbfair \d+\.\d+\.\d+$", result.Stdout);
         Assert.Matches(@"(?m)^libtorch \d+\.\d+\.\d+$", result.Stdout);
         Assert.Matches(@"(?m)^cuda (not available|available \(\d+ devices?\))$", result.Stdout);
+        // Debian's libtorch (OpenBLAS + oneDNN) on x86-64: float32 GEMMs on oneDNN whatever OPENBLAS_CORETYPE says.
+        var expected = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64 ? "onednn" : "blas";
+        Assert.Matches($@"(?m)^gemm {expected} \(OpenBLAS kernels \w+\)$", result.Stdout);
     }
 
     [Fact]

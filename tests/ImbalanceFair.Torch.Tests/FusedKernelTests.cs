@@ -197,7 +197,17 @@ public sealed class FusedKernelTests : IDisposable
         for (var i = 0; i < split.Length; i++)
         {
             Assert.Equal(plain[i] is null, split[i] is null);
-            if (plain[i] is not null)
+            if (plain[i] is null)
+            {
+                continue;
+            }
+
+            // float32 runs on oneDNN's sgemm (another kernel than libtorch's BLAS: compared in norm); float64 on the BLAS.
+            if (dtype == ScalarType.Float32 && torch.gemm_backend() == "onednn")
+            {
+                AssertCloseInNorm(split[i]!, plain[i]!, tol, names[i]);
+            }
+            else
             {
                 AssertClose(split[i]!, plain[i]!, tol, names[i]);
             }

@@ -26,6 +26,12 @@ public sealed record RunPlan(RunConfig Config, DatasetDescriptor Dataset, Device
         }
 
         var device = ResolveDevice(config.Device);
+        if (config.Train.Precision == "bf16" && !device.IsCuda)
+        {
+            // CPU bf16 would need autocast through oneDNN's bf16 kernels, which the bridge does not route (docs/performance.md).
+            throw new ConfigException($"train.precision: bf16 trains on CUDA only, and device resolved to {device}; use train.precision: auto (fp32 on the CPU) or fp32, or a CUDA device");
+        }
+
         if (ModelInit.IsPath(config.Model.Init) && !File.Exists(config.Model.Init))
         {
             throw new ConfigException($"model.init: '{config.Model.Init}' is neither scratch, pretrained nor an existing .safetensors file");

@@ -54,6 +54,18 @@ public class PretrainingTests(ITestOutputHelper output)
             torch.set_native_kernels(kernels);
         }
 
+        // The GEMM route too: where float32 GEMMs ran on oneDNN, the BLAS route is another entry.
+        var routed = torch.gemm_backend() == "onednn";
+        try
+        {
+            torch.set_onednn_gemm(false);
+            Assert.Equal(!routed, key == Pretraining.Key(model.Config, data, pool, options, Device.CPU));
+        }
+        finally
+        {
+            torch.set_onednn_gemm(true);
+        }
+
         Assert.Empty(pool.Intersect(data.BuildSplit(new(), 0.1, 0, reserved: pool).TrainIndices));
 
         using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, TrainMode.ZeroShot, Device.CPU);

@@ -66,6 +66,27 @@ public static class TensorAssert
         Assert.True(worstExcess <= 0, $"{what}: element {worst} of {e.Length} is {a[worst]:R}, expected {e[worst]:R} (tolerance {tol} relative)");
     }
 
+    /// <summary>
+    /// Same shape, and ‖actual − expected‖ ≤ tol · ‖expected‖: for GEMM results from two different kernels, whose
+    /// sums over K terms round differently; element by element a cancelling sum is off by more than 1e-5 of itself
+    /// in every fp32 GEMM, OpenBLAS's included (docs/performance.md).
+    /// </summary>
+    public static void AssertCloseInNorm(Tensor actual, Tensor expected, double tol, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        var a = Values(actual);
+        var e = Values(expected);
+        double diff = 0, norm = 0;
+        for (var i = 0; i < e.Length; i++)
+        {
+            diff += (a[i] - e[i]) * (a[i] - e[i]);
+            norm += e[i] * e[i];
+        }
+
+        var relative = Math.Sqrt(diff) / Math.Max(Math.Sqrt(norm), double.Epsilon);
+        Assert.True(relative <= tol, $"{what}: ‖actual − expected‖ / ‖expected‖ = {relative:E2} (tolerance {tol})");
+    }
+
     public static void AssertValues(Tensor t, long[] shape, double[] expected, double tol = 1e-5)
     {
         AssertShape(t, shape);
