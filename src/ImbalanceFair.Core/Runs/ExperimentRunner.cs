@@ -43,7 +43,7 @@ public sealed class ExperimentRunner
             return new RunOutcome(dir, RunStatus.Skipped, RunFiles.ReadSummary(dir));
         }
 
-        using var inputs = RunInputs.Check(plan, _log, cancel);
+        using var inputs = CheckInputs(plan, cancel);
         var createdHere = !Directory.Exists(dir);
         Directory.CreateDirectory(dir);
 
@@ -72,6 +72,7 @@ public sealed class ExperimentRunner
             AtomicFile.WriteText(Path.Combine(dir, "config.resolved.yaml"), RunConfigWriter.ToYaml(plan.Config));
             runLog.Information("imbfair {Version} on {Device} (libtorch {Torch}, {Threads} threads); run {RunDir}",
                 ToolInfo.Current().Version, plan.Device, torch.version, torch.get_num_threads(), dir);
+            using var phase = RunPhase.Use(cancel);
             return Execute(plan, inputs, runLog, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -99,6 +100,13 @@ public sealed class ExperimentRunner
         }
     }
 
+    /// <summary>The data-dependent checks, with the run's cancellation reaching the decoding loops.</summary>
+    private RunInputs CheckInputs(RunPlan plan, CancellationToken cancel)
+    {
+        using var phase = RunPhase.Use(cancel);
+        return RunInputs.Check(plan, _log, cancel);
+    }
+
     private RunOutcome Execute(RunPlan plan, RunInputs inputs, ILogger log, CancellationToken cancel)
     {
         var c = plan.Config;
@@ -119,6 +127,7 @@ public sealed class ExperimentRunner
         using var model = new ClipModel(ClipPresets.For(c.Model.Arch, d.Height, tokenizer.VocabSize, tokenizer.ContextLength), d.Mean, d.Std);
         if (c.Model.Init == ModelInit.Pretrained)
         {
+            RunPhase.Enter("pretraining", cancel);
             Pretraining.Initialise(model, tokenizer, data, inputs.PretrainPool!, inputs.Pretrain, plan.Device, new DatasetCache().Directory, log);
             cancel.ThrowIfCancellationRequested();
         }
@@ -133,8 +142,9 @@ public sealed class ExperimentRunner
         using var strategyResources = strategy as IDisposable;
         var targets = c.Augment.Target.For(real.Counts, d.Classes);
         using var source = new AugmentedTrainingSource(strategy, real, targets);
+        RunPhase.Enter("generation", cancel);
         source.Prepare(classifier);
-        cancel.ThrowIfCancellationRequested();
+        RunPhase.Enter("training", cancel);
         var trainer = new Trainer(classifier, source, new ValidationSet(val.Images, val.Labels, val.Groups), c.Train, c.Seed, log)
         {
             CheckpointPath = Path.Combine(dir, CheckpointFile),
@@ -143,11 +153,13 @@ public sealed class ExperimentRunner
         };
         var result = trainer.Run(cancel);
 
+        RunPhase.Enter("evaluation", cancel);
         log.Information("Evaluating on {Count} test images", test.Count);
         var predictions = Evaluation.Predict(classifier, test.Images, test.Labels, cancel: cancel);
         bool[]? robust = null;
         if (c.Eval.Attack is { } attack)
         {
+            RunPhase.Enter("eval-attack", cancel);
             log.Information("Eval attack {Attack} (ε={Eps:G4}, {Steps} steps, {Norm}) on the test set", attack.Name, attack.Eps, attack.Steps, attack.Norm);
             var attacked = RobustAccuracy.Evaluate(classifier, test.Images, test.Labels, attack, cancel: cancel);
             robust = attacked.RobustCorrect;

@@ -31,7 +31,7 @@ public static class RunFiles
         var dir = r.Plan.RunDir;
         var rows = SplitFile.Rows(classes, r.Split, r.Augmentation, r.Real);
         SplitFile.Write(Path.Combine(dir, SplitFile.FileName), rows);
-        cancel.ThrowIfCancellationRequested();
+        RunPhase.Enter("results", cancel);
 
         var input = MetricInput.From(r.Predictions, classes, r.Split.TrainCounts) with
         {

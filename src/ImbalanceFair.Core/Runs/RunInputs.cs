@@ -44,13 +44,13 @@ public sealed class RunInputs : IDisposable
         var c = plan.Config;
         var d = plan.Dataset;
         CheckStrategy(plan, log);
-        cancel.ThrowIfCancellationRequested();
+        RunPhase.Enter("decode", cancel);
         var data = new DatasetCache().Load(d);
         try
         {
             cancel.ThrowIfCancellationRequested();
             var pretrain = new Pretraining.Options();
-            var pool = c.Model.Init == ModelInit.Pretrained ? Pretraining.Pool(data.Train.LabelsHost, d.NumClasses, pretrain.PerClass, pretrain.Seed) : null;
+            var pool = c.Model.Init == ModelInit.Pretrained ? ReservePretrainPool(data, d, pretrain) : null;
             var split = data.BuildSplit(c.Imbalance, c.Dataset.ValFraction, c.Seed, c.Dataset.Attribute, pool);
             return new RunInputs(data, pool, pretrain, split, RunData.AttributeCount(d, split, c.Dataset.Attribute));
         }
@@ -58,6 +58,18 @@ public sealed class RunInputs : IDisposable
         {
             data.Dispose();
             throw;
+        }
+    }
+
+    private static long[] ReservePretrainPool(ImageDataset data, DatasetDescriptor d, Pretraining.Options pretrain)
+    {
+        try
+        {
+            return Pretraining.Pool(data.Train.LabelsHost, d.NumClasses, pretrain.PerClass, pretrain.Seed);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException($"model.init: pretrained: {e.Message} (it needs {2 * pretrain.PerClass} per class); use model.init: scratch on a dataset this small", e);
         }
     }
 

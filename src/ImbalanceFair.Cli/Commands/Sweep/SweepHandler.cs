@@ -42,7 +42,7 @@ internal static class SweepHandler
                 var old = recorded.TryGetValue(t.Index, out var r) && r.RunDir == t.RunDir ? r : null;
                 var status = TrialStatuses.Observe(t.Run, old?.Status);
                 return new TrialsFile.Row(t.Index, status, t.RunDir, t.Trial.OverridesText, old?.ExitCode ?? string.Empty, old?.Seconds ?? string.Empty,
-                    status == TrialStatus.Failed ? old?.Error ?? string.Empty : string.Empty, old?.Updated ?? string.Empty);
+                    status == TrialStatus.Failed ? old?.Error ?? Core.Runs.RunMarkers.Failure(t.RunDir) ?? string.Empty : string.Empty, old?.Updated ?? string.Empty);
             }).ToList();
             Print(output, plan, rows, dryRun: true);
             return ExitCodes.Success;
