@@ -72,6 +72,7 @@ public sealed class ExperimentRunner
             AtomicFile.WriteText(Path.Combine(dir, "config.resolved.yaml"), RunConfigWriter.ToYaml(plan.Config));
             runLog.Information("imbfair {Version} on {Device} (libtorch {Torch}, {Threads} threads); run {RunDir}",
                 ToolInfo.Current().Version, plan.Device, torch.version, torch.get_num_threads(), dir);
+            CheckCheckpoint(dir);
             using var phase = RunPhase.Use(cancel);
             return Execute(plan, inputs, runLog, cancel);
         }
@@ -97,6 +98,29 @@ public sealed class ExperimentRunner
             }
 
             throw RunFailedException.For(dir, e);
+        }
+    }
+
+    /// <summary>
+    /// A checkpoint that does not read back (truncated by a full disk or a copy) is an error, not a reason to start
+    /// over silently: the user decides, with --force, to discard it and start afresh.
+    /// </summary>
+    private static void CheckCheckpoint(string dir)
+    {
+        var path = Path.Combine(dir, CheckpointFile);
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            _ = Torch.Serialization.SafeTensors.ReadHeader(path);
+        }
+        catch (Torch.Serialization.SafeTensorsFormatException e)
+        {
+            throw DataFormatException.For(path, $"the checkpoint to resume from is damaged ({e.Message}); nothing was changed. " +
+                "Run the same command with --force to discard it and start this run afresh");
         }
     }
 
@@ -152,6 +176,7 @@ public sealed class ExperimentRunner
             Progress = Progress,
         };
         var result = trainer.Run(cancel);
+        source.RecordIfMissing(c.Train.Epochs - 1, classifier);
 
         RunPhase.Enter("evaluation", cancel);
         log.Information("Evaluating on {Count} test images", test.Count);
