@@ -28,7 +28,7 @@ public sealed class RunLockTests : IDisposable
     [Fact]
     public void A_lock_file_left_by_a_dead_process_does_not_block()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(RunDir)!);
+        Directory.CreateDirectory(RunDir);
         File.WriteAllText(RunLock.PathFor(RunDir), "left behind by a crash");
 
         Assert.False(RunLock.IsHeld(RunDir));
