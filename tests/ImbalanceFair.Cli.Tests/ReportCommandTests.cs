@@ -150,6 +150,33 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void Old_runs_with_keys_this_version_does_not_know_are_read_leniently_and_named_in_the_report()
+    {
+        WriteStudy();
+        foreach (var config in Directory.GetFiles(Path.Combine(Runs, "pgd"), "config.resolved.yaml", SearchOption.AllDirectories)
+                     .Where(f => f.Contains("pgd-10-", StringComparison.Ordinal)))
+        {
+            // A key renamed since (augment.adversarial.iterations) and a removed section, as an older imbfair wrote them.
+            File.AppendAllText(config, "\nsampler_v0: {kind: square-root}\n");
+            File.WriteAllText(config, File.ReadAllText(config).Replace("augment: {strategy: pgd}", "augment: {strategy: pgd, adversarial: {iterations: 7}}", StringComparison.Ordinal));
+        }
+
+        var result = Imbfair.Run(["report", Runs]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var md = File.ReadAllText(Path.Combine(Runs, "report.md"));
+        Assert.DoesNotContain("Skipped", md, StringComparison.Ordinal);
+        Assert.Contains("## Config keys unknown to this version", md, StringComparison.Ordinal);
+        Assert.Contains("augment.adversarial.iterations=", md, StringComparison.Ordinal);
+        Assert.Contains("sampler_v0=", md, StringComparison.Ordinal);
+        Assert.Equal(3, md.Split('\n').Count(l => l.StartsWith("- `", StringComparison.Ordinal) && l.Contains("iterations", StringComparison.Ordinal)));
+        var report = ReadCsv(Path.Combine(Runs, "report.csv"));
+        Assert.Equal(4, report.Select(r => r["group_id"]).Distinct().Count());
+        Assert.All(report, r => Assert.Equal("0 1 2", r["seeds"]));
+        Assert.Contains("Config keys unknown to this version", File.ReadAllText(Path.Combine(Runs, "report.html")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Same_inputs_give_byte_identical_reports_and_report_csv_holds_no_timing_or_paths()
     {
         WriteStudy();

@@ -101,6 +101,25 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void Another_strategys_options_name_the_same_experiment_and_the_run_is_skipped()
+    {
+        var config = Config();
+        var first = Imbfair.Run(["run", config, "augment.strategy=none", "--json", "--no-progress"], Env);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Equal("completed", JsonDocument.Parse(first.Stdout).RootElement.GetProperty("status").GetString());
+
+        var again = Imbfair.Run(["run", config, "augment.strategy=none", "augment.smote.k=7", "train.tau=3", "--json", "--no-progress"], Env);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal("skipped", JsonDocument.Parse(again.Stdout).RootElement.GetProperty("status").GetString());
+        Assert.Equal(RunDir(first), RunDir(again));
+
+        // The written config still shows every key, with the schema of the hash.
+        var resolved = File.ReadAllText(Path.Combine(RunDir(first), "config.resolved.yaml"));
+        Assert.StartsWith("hash_schema: 2\n", resolved, StringComparison.Ordinal);
+        Assert.Contains("  smote:\n    k: 5\n", resolved, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_run_stopped_by_SIGTERM_exits_143_and_resumes_to_the_uninterrupted_results()
     {
         var reference = Imbfair.Run(["run", Config(name: "whole", epochs: 6), "--json", "--no-progress"], Env);

@@ -1,6 +1,8 @@
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
+using ImbalanceFair.Core.Config;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -15,6 +17,9 @@ namespace ImbalanceFair.Core.Augmentation;
 /// </summary>
 public sealed class Adasyn : IAugmentationStrategy
 {
+    public static StrategyDefinition Definition { get; } = new("adasyn", AdasynOptions.Section,
+        (o, ctx) => new Adasyn(ctx.Seed, o.Section<AdasynOptions>(), ctx.Descriptor.Classes));
+
     private readonly long _seed;
     private readonly int _k;
     private readonly IReadOnlyList<string>? _classNames;
@@ -148,4 +153,17 @@ public sealed class Adasyn : IAugmentationStrategy
         half -= half % 8;
         return PairwiseSum(a[..half]) + PairwiseSum(a[half..]);
     }
+}
+
+public sealed record AdasynOptions
+{
+    public int K { get; init; } = 5;
+
+    public static readonly OptionSection<AdasynOptions> Section = new("adasyn",
+        (y, d) =>
+        {
+            y.Allow("k");
+            return new() { K = ConfigValues.Int32(y, "k", d.K, 1, 1000) };
+        },
+        o => [S("k", Num(o.K))]);
 }

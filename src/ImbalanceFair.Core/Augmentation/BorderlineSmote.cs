@@ -1,8 +1,9 @@
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 using Serilog;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -24,6 +25,9 @@ namespace ImbalanceFair.Core.Augmentation;
 /// </summary>
 public sealed class BorderlineSmote : IAugmentationStrategy
 {
+    public static StrategyDefinition Definition { get; } = new("borderline-smote", BorderlineOptions.Section,
+        (o, ctx) => new BorderlineSmote(ctx.Seed, o.Section<BorderlineOptions>(), ctx.Descriptor.Classes, ctx.Log));
+
     private readonly long _seed;
     private readonly BorderlineOptions _options;
     private readonly IReadOnlyList<string>? _classNames;
@@ -119,4 +123,26 @@ public sealed class BorderlineSmote : IAugmentationStrategy
         ArgumentNullException.ThrowIfNull(rows);
         return SmoteFamily.OtherClassNeighbors(real, rows, c, m, "augment.borderline.m").Select(other => 2 * other >= m && other < m).ToArray();
     }
+}
+
+public sealed record BorderlineOptions
+{
+    public int K { get; init; } = 5;
+
+    public int M { get; init; } = 10;
+
+    /// <summary>borderline-1 | borderline-2.</summary>
+    public string Kind { get; init; } = "borderline-1";
+
+    public static readonly OptionSection<BorderlineOptions> Section = new("borderline",
+        (y, d) =>
+        {
+            y.Allow("k", "m", "kind");
+            return new()
+            {
+                K = ConfigValues.Int32(y, "k", d.K, 1, 1000), M = ConfigValues.Int32(y, "m", d.M, 1, 1000),
+                Kind = ConfigValues.Choice(y, "kind", d.Kind, ["borderline-1", "borderline-2"]),
+            };
+        },
+        o => [S("k", Num(o.K)), S("m", Num(o.M)), S("kind", Str(o.Kind))]);
 }

@@ -1,5 +1,5 @@
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 using Serilog;
 

@@ -1,5 +1,7 @@
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
+using ImbalanceFair.Core.Config;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -13,6 +15,19 @@ namespace ImbalanceFair.Core.Augmentation;
 /// </summary>
 public sealed class Smote : IAugmentationStrategy
 {
+    /// <summary>The registry row's content: <c>smote</c> reads <c>augment.smote</c>; embedding space needs a linear probe.</summary>
+    public static StrategyDefinition Definition { get; } = new("smote", SmoteOptions.Section,
+        (o, ctx) => new Smote(ctx.Seed, o.Section<SmoteOptions>(), ctx.Descriptor.Classes))
+    {
+        Check = (o, plan) =>
+        {
+            if (o.Section<SmoteOptions>().Space == "embedding" && plan.Mode != TrainMode.LinearProbe)
+            {
+                throw new ConfigException("augment.smote.space: embedding interpolates frozen image embeddings and needs train.mode: linear-probe");
+            }
+        },
+    };
+
     private readonly long _seed;
     private readonly int _k;
     private readonly bool _embeddingSpace;
@@ -70,4 +85,20 @@ public sealed class Smote : IAugmentationStrategy
 
         return new EpochAugmentation(_embeddingSpace ? plan.MaterializeEmbeddings(real, rows) : plan.Materialize(real));
     }
+}
+
+public sealed record SmoteOptions
+{
+    public int K { get; init; } = 5;
+
+    /// <summary>pixel | embedding (frozen image embeddings; linear-probe only).</summary>
+    public string Space { get; init; } = "pixel";
+
+    public static readonly OptionSection<SmoteOptions> Section = new("smote",
+        (y, d) =>
+        {
+            y.Allow("k", "space");
+            return new() { K = ConfigValues.Int32(y, "k", d.K, 1, 1000), Space = ConfigValues.Choice(y, "space", d.Space, ["pixel", "embedding"]) };
+        },
+        o => [S("k", Num(o.K)), S("space", Str(o.Space))]);
 }

@@ -75,6 +75,7 @@ public static class ReportHtml
         html.Append("</div>\n");
         AppendTable(html, report);
         AppendSkipped(html, report);
+        AppendUnknownKeys(html, report);
         var specs = new JsonObject();
         foreach (var (id, _, spec) in charts)
         {
@@ -122,6 +123,22 @@ public static class ReportHtml
         foreach (var s in report.Skipped)
         {
             html.Append("<li><code>").Append(Encode(s.Location)).Append("</code>: ").Append(Encode(s.Reason)).Append("</li>\n");
+        }
+
+        html.Append("</ul>\n");
+    }
+
+    private static void AppendUnknownKeys(StringBuilder html, ReportModel report)
+    {
+        if (report.RunsWithUnknownKeys.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Config keys unknown to this version</h2>\n<p>Read leniently (made by another version of imbfair); the keys are kept as text and still tell groups apart.</p>\n<ul>\n");
+        foreach (var r in report.RunsWithUnknownKeys)
+        {
+            html.Append("<li><code>").Append(Encode(r.Location)).Append("</code>: ").Append(Encode(string.Join(", ", r.UnknownConfigKeys))).Append("</li>\n");
         }
 
         html.Append("</ul>\n");

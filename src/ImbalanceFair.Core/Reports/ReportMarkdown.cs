@@ -75,6 +75,15 @@ public static class ReportMarkdown
             }
         }
 
+        if (report.RunsWithUnknownKeys.Count > 0)
+        {
+            md.Append("\n## Config keys unknown to this version\n\nRead leniently (made by another version of imbfair); the keys are kept as text and still tell groups apart.\n\n");
+            foreach (var r in report.RunsWithUnknownKeys)
+            {
+                md.Append("- `").Append(r.Location.Replace("`", "'", StringComparison.Ordinal)).Append("`: ").Append(Escape(string.Join(", ", r.UnknownConfigKeys))).Append('\n');
+            }
+        }
+
         return md.ToString();
     }
 

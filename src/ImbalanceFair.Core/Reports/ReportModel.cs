@@ -23,6 +23,10 @@ public sealed record ReportModel(IReadOnlyList<GroupStats> Groups, IReadOnlyList
 {
     public int RunCount => Groups.Sum(g => g.Group.Runs.Count);
 
+    /// <summary>Runs whose config.resolved.yaml has keys this version does not know: read leniently, listed in the report.</summary>
+    public IReadOnlyList<ReportRun> RunsWithUnknownKeys =>
+        [.. Groups.SelectMany(g => g.Group.Runs).Where(r => r.UnknownConfigKeys.Count > 0).OrderBy(r => r.Location, StringComparer.Ordinal)];
+
     /// <summary>Groups the runs by <see cref="RunGrouping"/> and aggregates every summary metric and every class over the seeds.</summary>
     public static ReportModel Build(CollectedRuns collected)
     {

@@ -73,16 +73,12 @@ public sealed class RunInputs : IDisposable
         }
     }
 
-    /// <summary>The strategy is built once to check its options, and its source files must exist.</summary>
+    /// <summary>The strategy is built once, as the run will build it, to check what its constructor checks.</summary>
     private static void CheckStrategy(RunPlan plan, ILogger log)
     {
         var c = plan.Config;
         var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, plan.Dataset, c.Train.Epochs, log));
         (strategy as IDisposable)?.Dispose();
-        if (strategy is DiffusionAugmentation diffusion && !File.Exists(diffusion.Source) && !Directory.Exists(diffusion.Source))
-        {
-            throw new ConfigException($"augment.diffusion.source: '{c.Augment.Diffusion.Source}' does not exist; name a folder of class sub-folders or a manifest CSV");
-        }
     }
 
     public void Dispose() => Data.Dispose();
