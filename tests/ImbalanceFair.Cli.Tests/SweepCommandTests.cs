@@ -194,8 +194,10 @@ public sealed class SweepCommandTests : IDisposable
             Assert.Contains("run the same command again", await stderr, StringComparison.Ordinal);
         }
 
+        // A trial stopped before its data-dependent checks were through wrote nothing, so it is still pending.
         var stopped = _dir.Trials();
-        Assert.All(stopped.Values, t => Assert.Contains(t["status"], new[] { "interrupted", "done" }));
+        Assert.All(stopped.Values, t => Assert.Contains(t["status"], new[] { "interrupted", "done", "pending" }));
+        Assert.All(stopped.Values.Where(t => t["status"] == "pending"), t => Assert.False(Directory.Exists(t["run_dir"])));
         Assert.All(stopped.Values.Where(t => t["status"] == "interrupted"), t => Assert.Equal("143", t["exit_code"]));
 
         // A trial stopped in its first epoch has no checkpoint yet and starts over; one past it resumes.
