@@ -4,6 +4,8 @@ namespace ImbalanceFair.Torch;
 /// Owns every tensor created on this thread while it is the innermost scope, and disposes the ones
 /// still owned when it ends. Results that must outlive it are moved out explicitly
 /// (<see cref="Tensor.MoveToOuterDisposeScope"/>, <see cref="Tensor.DetachFromDisposeScope"/>).
+/// The owned set is locked: a tensor may be disposed on another thread (a worker, a progress callback) than the
+/// one whose scope owns it.
 /// </summary>
 public sealed class DisposeScope : IDisposable
 {
@@ -25,15 +27,34 @@ public sealed class DisposeScope : IDisposable
     internal DisposeScope? Outer => _outer;
 
     /// <summary>How many tensors this scope would dispose now.</summary>
-    public int Count => _owned.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_owned)
+            {
+                return _owned.Count;
+            }
+        }
+    }
 
     internal void Add(Tensor t)
     {
-        _owned.Add(t);
+        lock (_owned)
+        {
+            _owned.Add(t);
+        }
+
         t.OwningScope = this;
     }
 
-    internal void Remove(Tensor t) => _owned.Remove(t);
+    internal void Remove(Tensor t)
+    {
+        lock (_owned)
+        {
+            _owned.Remove(t);
+        }
+    }
 
     /// <summary>Moves the tensors to the enclosing scope (or to no scope) and returns the first.</summary>
     public Tensor MoveToOuter(Tensor t)
@@ -58,12 +79,17 @@ public sealed class DisposeScope : IDisposable
 
         _disposed = true;
         t_current = _outer;
-        foreach (var t in _owned)
+        Tensor[] owned;
+        lock (_owned)
+        {
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+
+        foreach (var t in owned)
         {
             t.OwningScope = null;
             t.Dispose();
         }
-
-        _owned.Clear();
     }
 }

@@ -42,7 +42,12 @@ public static partial class torch
         public static void synchronize(int index = -1) => Native.Check(Native.imbf_cuda_synchronize(index));
 
         /// <summary>Peak bytes held by tensors (not the allocator's reserve).</summary>
-        public static long max_memory_allocated(int index = 0) => Native.imbf_cuda_max_memory_allocated(index);
+        public static unsafe long max_memory_allocated(int index = 0)
+        {
+            long bytes;
+            Native.Check(Native.imbf_cuda_max_memory_allocated(index, &bytes));
+            return bytes;
+        }
     }
 
     /// <summary>bf16 autocast on CUDA for the enclosed region; a no-op scope when <paramref name="enabled"/> is false.</summary>

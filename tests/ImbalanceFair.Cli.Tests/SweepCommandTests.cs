@@ -194,8 +194,10 @@ public sealed class SweepCommandTests : IDisposable
             Assert.Contains("run the same command again", await stderr, StringComparison.Ordinal);
         }
 
+        // A trial stopped before its data-dependent checks were through wrote nothing, so it is still pending.
         var stopped = _dir.Trials();
-        Assert.All(stopped.Values, t => Assert.Contains(t["status"], new[] { "interrupted", "done" }));
+        Assert.All(stopped.Values, t => Assert.Contains(t["status"], new[] { "interrupted", "done", "pending" }));
+        Assert.All(stopped.Values.Where(t => t["status"] == "pending"), t => Assert.False(Directory.Exists(t["run_dir"])));
         Assert.All(stopped.Values.Where(t => t["status"] == "interrupted"), t => Assert.Equal("143", t["exit_code"]));
 
         // A trial stopped in its first epoch has no checkpoint yet and starts over; one past it resumes.
@@ -215,9 +217,9 @@ public sealed class SweepCommandTests : IDisposable
         var sweep = _dir.Sweep(Grid);
         var plan = JsonDocument.Parse(_dir.Run("sweep", sweep, "--dry-run", "--json").Stdout).RootElement.GetProperty("trials")[0];
         var runDir = plan.GetProperty("run_dir").GetString()!;
-        Directory.CreateDirectory(Path.GetDirectoryName(runDir)!);
+        Directory.CreateDirectory(runDir);
 
-        using (new FileStream(runDir + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        using (new FileStream(Path.Combine(runDir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
             var swept = _dir.Run("sweep", sweep, "--index", "0");
             Assert.True(swept.ExitCode == 0, swept.Stderr);
@@ -227,7 +229,7 @@ public sealed class SweepCommandTests : IDisposable
             var run = _dir.Run(["run", SweepTestDirectory.BaseConfig, "name=tiny", .. plan.GetProperty("overrides").GetString()!.Split(' '), "--no-progress"]);
             Assert.Equal(75, run.ExitCode);
             Assert.Contains("is being run by another process", run.Stderr, StringComparison.Ordinal);
-            Assert.False(Directory.Exists(runDir));
+            Assert.Equal([".lock"], Directory.EnumerateFileSystemEntries(runDir).Select(Path.GetFileName));
         }
 
         var after = _dir.Run("sweep", sweep, "--index", "0");
@@ -331,7 +333,8 @@ public sealed class SweepCommandTests : IDisposable
         Assert.Contains("#SBATCH --gpus=1\n", trials, StringComparison.Ordinal);
         Assert.Contains("#SBATCH --time=01:30:00\n", trials, StringComparison.Ordinal);
         Assert.Contains($"#SBATCH --chdir={_dir.Path}\n", trials, StringComparison.Ordinal);
-        Assert.Contains($" sweep {sweep} --no-progress\n", trials, StringComparison.Ordinal);
+        Assert.Contains($" sweep {sweep} --no-progress &\n", trials, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --signal=B:USR1@120\n#SBATCH --requeue\n", trials, StringComparison.Ordinal);
         Assert.Contains("imbfair.dll", trials, StringComparison.Ordinal);
         var report = File.ReadAllText(Path.Combine(slurm, "report.sbatch"));
         Assert.Contains($" report {_dir.SweepDir()} --no-progress\n", report, StringComparison.Ordinal);

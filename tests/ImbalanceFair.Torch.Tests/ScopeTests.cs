@@ -225,4 +225,36 @@ public class ScopeTests
         Assert.Equal(0, outer.Count);
         c.Dispose();
     }
+
+    [Fact]
+    public void Tensors_disposed_on_other_threads_leave_their_scope_consistent()
+    {
+        var baseline = Baseline();
+        using (var scope = torch.NewDisposeScope())
+        {
+            var tensors = Enumerable.Range(0, 4000).Select(_ => torch.zeros([1])).ToArray();
+            var kept = torch.ones([1]);
+            Parallel.ForEach(tensors, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t => t.Dispose());
+
+            Assert.Equal(1, scope.Count);
+            Assert.False(kept.IsDisposed);
+        }
+
+        AssertBackTo(baseline);
+    }
+
+    [Fact]
+    public void A_cuda_statistic_for_a_device_that_is_not_there_is_a_managed_error_or_zero_never_a_crash()
+    {
+        // Built without CUDA the shim reports 0; with CUDA, device 99 is a libtorch error raised as an exception.
+        try
+        {
+            Assert.Equal(0, torch.cuda.max_memory_allocated(99));
+            Assert.False(torch.cuda.is_available() && torch.cuda.device_count() < 99, "device 99 should not have statistics");
+        }
+        catch (TorchException e)
+        {
+            Assert.False(string.IsNullOrEmpty(e.Message));
+        }
+    }
 }

@@ -45,6 +45,19 @@ public sealed class AugmentedTrainingSource : ITrainingSetSource, IDisposable
         }
     }
 
+    /// <summary>
+    /// A run resumed after its last epoch trained nothing in this process, so a strategy that regenerates every epoch
+    /// has no additions to report: they are generated once more for that epoch (same counts as the interrupted run's;
+    /// the samples themselves come from the restored, final model).
+    /// </summary>
+    public void RecordIfMissing(int lastEpoch, ClipClassifier model)
+    {
+        if (_current is null && lastEpoch >= 0)
+        {
+            _current = _strategy.Generate(lastEpoch, _real, _targets, model);
+        }
+    }
+
     /// <remarks>The model is passed through to the strategy; those that do not use it accept null.</remarks>
     public TrainingSet ForEpoch(int epoch, ClipClassifier model)
     {

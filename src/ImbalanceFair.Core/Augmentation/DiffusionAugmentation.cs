@@ -36,9 +36,15 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
     {
         Check = (o, _) =>
         {
-            if (string.IsNullOrEmpty(o.Section<DiffusionOptions>().Source))
+            var source = o.Section<DiffusionOptions>().Source;
+            if (string.IsNullOrEmpty(source))
             {
                 throw new ConfigException("augment.diffusion.source: the diffusion strategy needs a folder of class sub-folders or a manifest CSV");
+            }
+
+            if (!File.Exists(source) && !Directory.Exists(source))
+            {
+                throw new ConfigException($"augment.diffusion.source: '{source}' does not exist; name a folder of class sub-folders or a manifest CSV");
             }
         },
     };

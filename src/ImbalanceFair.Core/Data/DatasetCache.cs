@@ -1,3 +1,4 @@
+using ImbalanceFair.Torch.IO;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -98,9 +99,7 @@ public sealed class DatasetCache
     {
         System.IO.Directory.CreateDirectory(_dir);
         var path = Path.Combine(_dir, HashIndexFile);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(hashes));
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteText(path, JsonSerializer.Serialize(hashes));
     }
 
     private static void Write(DatasetDescriptor d, DecodedDataset data, string path)

@@ -107,7 +107,7 @@ public static class RobustAccuracy
 {
     /// <param name="images">uint8 [N, C, H, W] on the classifier's device.</param>
     /// <param name="labels">int64 [N].</param>
-    public static RobustAccuracyResult Evaluate(ClipClassifier classifier, Tensor images, Tensor labels, EvalAttackOptions attack, int batchSize = 256)
+    public static RobustAccuracyResult Evaluate(ClipClassifier classifier, Tensor images, Tensor labels, EvalAttackOptions attack, int batchSize = 256, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(images);
@@ -122,6 +122,7 @@ public static class RobustAccuracy
         using var target = new AttackTarget(classifier);
         for (var start = 0; start < n; start += batchSize)
         {
+            cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var len = Math.Min(batchSize, n - start);
             var x = images.narrow(0, start, len).to(ScalarType.Float32, classifier.Device) / 255.0;

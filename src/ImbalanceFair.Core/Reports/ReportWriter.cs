@@ -1,3 +1,4 @@
+using ImbalanceFair.Torch.IO;
 using ImbalanceFair.Core.Results;
 
 namespace ImbalanceFair.Core.Reports;

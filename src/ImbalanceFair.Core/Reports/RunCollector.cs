@@ -84,7 +84,7 @@ public static class RunCollector
         reason = null;
         if (!File.Exists(Path.Combine(dir, DoneFile)))
         {
-            reason = "unfinished (no done marker)";
+            reason = Runs.RunMarkers.Failure(dir) is { } failure ? $"failed: {failure}" : "unfinished (no done marker)";
             return null;
         }
 

@@ -1,3 +1,4 @@
+using ImbalanceFair.Torch.IO;
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Data.Images;
 using ImbalanceFair.Torch;
@@ -80,16 +81,7 @@ public static class AugmentedFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         var (pixels, height, width) = Preview(added, real);
         var png = PngEncoder.Encode(pixels, 3, height, width);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        try
-        {
-            File.WriteAllBytes(temp, png);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        AtomicFile.WriteBytes(path, png);
     }
 
     /// <summary>How much the preview enlarges images (nearest neighbour): small images up to about 48 pixels, at most ×8.</summary>

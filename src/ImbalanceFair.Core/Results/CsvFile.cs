@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using ImbalanceFair.Torch.IO;
 
 namespace ImbalanceFair.Core.Results;
 
@@ -14,20 +15,11 @@ public static class CsvFile
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(rows);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var text = new StreamWriter(temp))
-            {
-                WriteTo(text, header, rows, path);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+            using var text = new StreamWriter(stream, leaveOpen: true);
+            WriteTo(text, header, rows, path);
+        });
     }
 
     /// <summary>The CSV text of a header and rows, for callers that write several files together (<see cref="AtomicFile.WriteAll"/>).</summary>

@@ -1,3 +1,4 @@
+using ImbalanceFair.Torch.IO;
 using System.Globalization;
 using System.Text.Json;
 using ImbalanceFair.Core.Data.Split;

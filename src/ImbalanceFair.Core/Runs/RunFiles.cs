@@ -23,7 +23,7 @@ public sealed record RunResults(
 /// <summary>Writes a run's result files (DESIGN §6) from its results, and reads a finished run's summary back.</summary>
 public static class RunFiles
 {
-    public static IReadOnlyDictionary<string, string> WriteAll(RunResults r, ILogger log)
+    public static IReadOnlyDictionary<string, string> WriteAll(RunResults r, ILogger log, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(log);
@@ -32,6 +32,7 @@ public static class RunFiles
         var dir = r.Plan.RunDir;
         var rows = SplitFile.Rows(classes, r.Split, r.Augmentation, r.Real);
         SplitFile.Write(Path.Combine(dir, SplitFile.FileName), rows);
+        RunPhase.Enter("results", cancel);
 
         var input = MetricInput.From(r.Predictions, classes, r.Split.TrainCounts) with
         {
@@ -63,7 +64,9 @@ public static class RunFiles
             TrainImagesPerSecond = state.TrainSeconds > 0 ? state.ImagesSeen / state.TrainSeconds : double.NaN,
             Device = r.Plan.Device.ToString(),
         };
+        cancel.ThrowIfCancellationRequested();
         ResultFiles.WriteAll(dir, run, input, r.Split.TestIndices, report);
+        cancel.ThrowIfCancellationRequested();
         if (c.Output.SaveAugmented && r.Augmentation is { } augmentation)
         {
             AugmentedFile.Write(dir, augmentation.Added, r.Real);

@@ -1,11 +1,11 @@
 namespace ImbalanceFair.Core.Runs;
 
 /// <summary>
-/// An exclusive lock on one run directory, held by the process that runs it: <c>&lt;run dir&gt;.lock</c> beside the
-/// directory, opened with <see cref="FileShare.None"/>, which .NET on Unix takes as an advisory <c>flock</c>.
-/// The kernel drops the lock when the process ends however it ends (SIGKILL, OOM, node reboot), so a lock file left
-/// behind by a crash is only an empty file and never blocks anyone. The file sits beside the run directory, not
-/// inside it, so that <c>--force</c> can delete the directory without deleting the lock it holds.
+/// An exclusive lock on one run directory, held by the process that runs it: <c>.lock</c> inside the directory (out
+/// of the user's way: a sweep folder holds only run directories), opened with <see cref="FileShare.None"/>, which .NET
+/// on Unix takes as an advisory <c>flock</c>. The kernel drops the lock when the process ends however it ends
+/// (SIGKILL, OOM, node reboot), so a lock file left behind by a crash is only an empty file and never blocks anyone.
+/// <c>--force</c> empties the directory around the lock it holds (<see cref="EmptyExceptLock"/>).
 /// </summary>
 public sealed class RunLock : IDisposable
 {
@@ -13,7 +13,30 @@ public sealed class RunLock : IDisposable
 
     private RunLock(FileStream stream) => _stream = stream;
 
-    public static string PathFor(string runDir) => Path.TrimEndingDirectorySeparator(runDir) + ".lock";
+    public const string FileName = ".lock";
+
+    public static string PathFor(string runDir) => Path.Combine(runDir, FileName);
+
+    /// <summary>Deletes everything in a run directory but its lock (which the caller holds): --force starts afresh.</summary>
+    public static void EmptyExceptLock(string runDir)
+    {
+        foreach (var entry in new DirectoryInfo(runDir).EnumerateFileSystemInfos())
+        {
+            if (entry.Name == FileName)
+            {
+                continue;
+            }
+
+            if (entry is DirectoryInfo folder)
+            {
+                folder.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
+        }
+    }
 
     /// <summary>
     /// The lock, or null when another process holds it. <see cref="IsHeld"/> takes the lock for an instant to look,

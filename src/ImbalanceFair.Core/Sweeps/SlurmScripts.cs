@@ -1,3 +1,4 @@
+using ImbalanceFair.Torch.IO;
 using System.Globalization;
 using System.Text;
 using ImbalanceFair.Core.Results;
@@ -55,6 +56,9 @@ public static class SlurmScripts
         return files.Select(f => Path.Combine(dir, f.Name)).ToList();
     }
 
+    /// <summary>How long before its time limit an array task is told to checkpoint and requeue (a few epochs' steps).</summary>
+    public const int RequeueWarningSeconds = 120;
+
     public static string ArrayRange(int trials, int? maxParallel) => ArrayRange(Enumerable.Range(0, trials).ToList(), maxParallel);
 
     /// <summary>Slurm's <c>--array</c> list of the given trial indices, runs compacted (<c>0-3,5,7-9%K</c>).</summary>
@@ -94,11 +98,24 @@ public static class SlurmScripts
             s.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={c}\n");
         }
 
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:USR1@{RequeueWarningSeconds}\n");
+        s.Append("#SBATCH --requeue\n");
         s.Append('\n');
         s.Append("# libtorch uses the CPUs Slurm gave this task, unless IMBFAIR_THREADS says otherwise.\n");
         s.Append("if [[ -z \"${IMBFAIR_THREADS:-}\" && -n \"${SLURM_CPUS_PER_TASK:-}\" ]]; then export IMBFAIR_THREADS=\"$SLURM_CPUS_PER_TASK\"; fi\n");
+        s.Append(CultureInfo.InvariantCulture, $"# Before the time limit Slurm sends this script SIGUSR1 (--signal=B:USR1@{RequeueWarningSeconds}): the trial stops at its next\n");
+        s.Append("# safe point (SIGTERM: exit 143, checkpoint kept, no done) and the task is requeued, to resume from the checkpoint.\n");
+        s.Append("requeue() {\n");
+        s.Append("  kill -TERM \"$child\" 2>/dev/null\n");
+        s.Append("  wait \"$child\"\n");
+        s.Append("  scontrol requeue \"${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID}${SLURM_ARRAY_TASK_ID:+_$SLURM_ARRAY_TASK_ID}\"\n");
+        s.Append("  exit 0\n");
+        s.Append("}\n");
+        s.Append("trap requeue USR1\n");
         s.Append("# The trial index comes from SLURM_ARRAY_TASK_ID.\n");
-        s.Append(CultureInfo.InvariantCulture, $"exec {command.ShellPrefix} sweep {ShellQuote.Quote(sweepFile)} --no-progress\n");
+        s.Append(CultureInfo.InvariantCulture, $"{command.ShellPrefix} sweep {ShellQuote.Quote(sweepFile)} --no-progress &\n");
+        s.Append("child=$!\n");
+        s.Append("wait \"$child\"\n");
         return s.ToString();
     }
 

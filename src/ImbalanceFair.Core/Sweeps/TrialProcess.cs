@@ -1,17 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace ImbalanceFair.Core.Sweeps;
 
-/// <summary>The result of one child `imbfair run`: its exit code, time, its JSON status, and its last error line.</summary>
+/// <summary>The result of one child `imbfair run`: its exit code, time, its JSON status, and its error message.</summary>
 public sealed record TrialExit(int ExitCode, double Seconds, string? RunStatus, string Error);
 
 /// <summary>
 /// One trial as a child `imbfair run` process: its own libtorch, its own thread count (<c>IMBFAIR_THREADS</c>), its
 /// own log in the run directory. The child holds the run lock itself, so the lock lives exactly as long as the work.
-/// Only the tail of its stderr is kept, to name the error when it fails.
+/// The error of a failed trial is the one its `--json` object names; only when it printed none (a crash) is the tail of
+/// its stderr used.
 /// </summary>
 public sealed partial class TrialProcess : IDisposable
 {
@@ -23,9 +23,13 @@ public sealed partial class TrialProcess : IDisposable
     private readonly System.Text.StringBuilder _stdout = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
+    private readonly object _gate = new();
+    private int _pid;
+    private bool _reaped;
+
     private TrialProcess(Process process) => _process = process;
 
-    public int Id => _process.Id;
+    public int Id => _pid;
 
     public static TrialProcess Start(TrialCommand command, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
@@ -64,34 +68,48 @@ public sealed partial class TrialProcess : IDisposable
             }
         };
         process.Start();
+        trial._pid = process.Id;
         process.StandardInput.Close();
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         return trial;
     }
 
-    /// <summary>Asks the child to stop as Ctrl-C would (it finishes its step and keeps its checkpoint).</summary>
+    /// <summary>
+    /// Asks the child to stop as Ctrl-C would (it stops at its next safe point and keeps its checkpoint), by the
+    /// kill(2) system call on the process id taken at start. Safe from a signal handler racing the worker that waits
+    /// for and disposes the process: once the worker has seen the exit it does nothing (the id may be reused).
+    /// </summary>
     public void Terminate()
     {
-        if (_process.HasExited)
+        lock (_gate)
         {
-            return;
-        }
+            if (_reaped)
+            {
+                return;
+            }
 
-        try
-        {
-            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
-            kill?.WaitForExit();
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            _process.Kill();
+            if (!_process.HasExited)
+            {
+                // A failure (ESRCH) means it ended on its own meanwhile, which is what we wanted.
+                _ = Kill(_pid, SigTerm);
+            }
         }
     }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 
     public TrialExit Wait()
     {
         _process.WaitForExit();
+        lock (_gate)
+        {
+            _reaped = true;
+        }
+
         var seconds = _clock.Elapsed.TotalSeconds;
         string[] lines;
         lock (_stderr)
@@ -105,46 +123,44 @@ public sealed partial class TrialProcess : IDisposable
             stdout = _stdout.ToString();
         }
 
-        return new TrialExit(_process.ExitCode, seconds, JsonStatus(stdout), _process.ExitCode == 0 ? string.Empty : LastError(lines, _process.ExitCode));
+        var (status, message) = JsonResult(stdout);
+        var exitCode = _process.ExitCode;
+        return new TrialExit(exitCode, seconds, status, exitCode == 0 ? string.Empty : message ?? LastLine(lines, exitCode));
     }
 
     /// <summary>
-    /// The line that says what went wrong: the last "error: ..." or error-level log line (without its timestamp),
-    /// else the last line written at all.
+    /// The child's `--json` object: its status, and on failure its error message (DESIGN §9); nothing when it printed
+    /// none (killed, crashed before it could).
     /// </summary>
-    public static string LastError(IReadOnlyList<string> stderr, int exitCode)
+    public static (string? Status, string? Error) JsonResult(string stdout)
     {
-        ArgumentNullException.ThrowIfNull(stderr);
-        for (var i = stderr.Count - 1; i >= 0; i--)
+        ArgumentNullException.ThrowIfNull(stdout);
+        var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        if (last is null)
         {
-            var line = stderr[i].Trim();
-            if (line.StartsWith("error: ", StringComparison.Ordinal))
-            {
-                return line["error: ".Length..];
-            }
-
-            var m = ErrorLogLine().Match(line);
-            if (m.Success)
-            {
-                return m.Groups[1].Value;
-            }
+            return (null, null);
         }
 
-        var last = stderr.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim();
-        return last ?? (exitCode > 128 ? $"killed by signal {exitCode - 128}, no message" : $"exit code {exitCode}, no message");
-    }
-
-    private static string? JsonStatus(string stdout)
-    {
         try
         {
-            return stdout.Length == 0 ? null
-                : JsonDocument.Parse(stdout).RootElement.TryGetProperty("status", out var s) ? s.GetString() : null;
+            using var json = JsonDocument.Parse(last);
+            var root = json.RootElement;
+            var status = root.TryGetProperty("status", out var s) ? s.GetString() : null;
+            var error = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object && e.TryGetProperty("message", out var m) ? m.GetString() : null;
+            return (status, error);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, null);
         }
+    }
+
+    /// <summary>Without a JSON error (a crash, a kill): the last line it wrote, else what its exit code says.</summary>
+    public static string LastLine(IReadOnlyList<string> stderr, int exitCode)
+    {
+        ArgumentNullException.ThrowIfNull(stderr);
+        var last = stderr.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim();
+        return last ?? (exitCode > 128 ? $"killed by signal {exitCode - 128}, no message" : $"exit code {exitCode}, no message");
     }
 
     private void AddError(string? line)
@@ -164,8 +180,13 @@ public sealed partial class TrialProcess : IDisposable
         }
     }
 
-    public void Dispose() => _process.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _reaped = true;
+        }
 
-    [GeneratedRegex(@"^\d\d:\d\d:\d\d (?:ERR|FTL) (.*)$")]
-    private static partial Regex ErrorLogLine();
+        _process.Dispose();
+    }
 }

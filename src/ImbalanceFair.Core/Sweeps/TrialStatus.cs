@@ -27,13 +27,14 @@ public static class TrialStatuses
     public static TrialStatus? Parse(string text) => Enum.TryParse<TrialStatus>(text, ignoreCase: true, out var s) ? s : null;
 
     /// <summary>
-    /// A trial's status as the files show it now: the done marker, then the lock; a failure can only be known from
-    /// what trials.csv last recorded (<paramref name="recorded"/>), and is kept only while nothing newer contradicts it.
+    /// A trial's status as the files show it now: the done marker, then the lock, then the failed marker; a failure
+    /// that left no marker (it failed before its directory existed) is known from what trials.csv last recorded
+    /// (<paramref name="recorded"/>), and is kept only while nothing newer contradicts it.
     /// </summary>
     public static TrialStatus Observe(RunPlan run, TrialStatus? recorded)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if (File.Exists(Path.Combine(run.RunDir, ExperimentRunner.DoneFile)))
+        if (RunMarkers.IsDone(run.RunDir))
         {
             return TrialStatus.Done;
         }
@@ -43,7 +44,7 @@ public static class TrialStatuses
             return TrialStatus.Running;
         }
 
-        if (recorded == TrialStatus.Failed)
+        if (recorded == TrialStatus.Failed || RunMarkers.Failure(run.RunDir) is not null)
         {
             return TrialStatus.Failed;
         }

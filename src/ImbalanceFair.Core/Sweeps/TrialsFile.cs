@@ -7,7 +7,7 @@ namespace ImbalanceFair.Core.Sweeps;
 /// <summary>
 /// <c>trials.csv</c> in the sweep folder: one row per trial (index, status, run_dir, overrides, exit_code, seconds,
 /// error, updated). Several sweep processes may share a folder, so every update re-reads the file under an exclusive
-/// lock (<c>trials.csv.lock</c>), merges, and writes it atomically: statuses come from the run directories (done
+/// lock (the hidden <c>.trials.lock</c>), merges, and writes it atomically: statuses come from the run directories (done
 /// marker, run lock), the rest from whichever process knew last.
 /// </summary>
 public static class TrialsFile
@@ -24,7 +24,7 @@ public static class TrialsFile
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(known);
         Directory.CreateDirectory(plan.Dir);
-        using var fileLock = AcquireBlocking(plan.TrialsCsv + ".lock", TimeSpan.FromMinutes(2));
+        using var fileLock = AcquireBlocking(Path.Combine(plan.Dir, ".trials.lock"), TimeSpan.FromMinutes(2));
         var previous = Read(plan.TrialsCsv);
         var now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var rows = plan.Trials.Select(t =>
@@ -44,7 +44,8 @@ public static class TrialsFile
                 return old with { Overrides = t.Trial.OverridesText };
             }
 
-            return new Row(t.Index, status, runDir, t.Trial.OverridesText, string.Empty, string.Empty, string.Empty, now);
+            var reason = status == TrialStatus.Failed ? Runs.RunMarkers.Failure(runDir) ?? string.Empty : string.Empty;
+            return new Row(t.Index, status, runDir, t.Trial.OverridesText, string.Empty, string.Empty, reason, now);
         }).ToList();
         CsvFile.Write(plan.TrialsCsv, Header, rows.Select(r => (IReadOnlyList<string>)
             [r.Index.ToString(CultureInfo.InvariantCulture), TrialStatuses.Name(r.Status), r.RunDir, r.Overrides, r.ExitCode, r.Seconds, r.Error, r.Updated]));

@@ -11,7 +11,7 @@ public static class Evaluation
     /// its softmax confidence, and the alignment of each image with its true class prompt (cosine) and the margin over
     /// the best other class (DESIGN §7).
     /// </summary>
-    public static Predictions Predict(ClipClassifier classifier, Tensor images, Tensor labels, int batchSize = 512)
+    public static Predictions Predict(ClipClassifier classifier, Tensor images, Tensor labels, int batchSize = 512, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(images);
@@ -27,6 +27,7 @@ public static class Evaluation
         var text = classifier.ClassTextEmbeddings();
         for (var start = 0; start < n; start += batchSize)
         {
+            cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var len = Math.Min(batchSize, n - start);
             var x = images.narrow(0, start, len).to(ScalarType.Float32) / 255.0;

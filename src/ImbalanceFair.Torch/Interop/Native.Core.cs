@@ -50,7 +50,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial byte imbf_cuda_is_available();
     [LibraryImport(Lib)] internal static partial int imbf_cuda_device_count();
     [LibraryImport(Lib)] internal static partial int imbf_cuda_synchronize(int index);
-    [LibraryImport(Lib)] internal static partial long imbf_cuda_max_memory_allocated(int index);
+    [LibraryImport(Lib)] internal static unsafe partial int imbf_cuda_max_memory_allocated(int index, long* bytes);
     [LibraryImport(Lib)] internal static partial int imbf_autocast_enter(byte* previous);
     [LibraryImport(Lib)] internal static partial int imbf_autocast_exit(byte previous);
 

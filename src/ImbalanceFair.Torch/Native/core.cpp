@@ -169,13 +169,16 @@ IMBF_EXPORT int32_t imbf_cuda_synchronize(int32_t index) {
   });
 }
 // Peak bytes allocated by the caching allocator (not what nvidia-smi shows: freed blocks stay reserved).
-IMBF_EXPORT int64_t imbf_cuda_max_memory_allocated(int32_t index) {
+// Guarded like every entry point that can throw: a bad index is a libtorch error, not a crash through the C ABI.
+IMBF_EXPORT int32_t imbf_cuda_max_memory_allocated(int32_t index, int64_t* out) {
+  return guard([&] {
 #if defined(IMBF_WITH_CUDA)
-  auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
-  return stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].peak;
+    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
+    *out = stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].peak;
 #else
-  return 0;
+    *out = 0;
 #endif
+  });
 }
 
 // bf16 autocast on CUDA. The device-generic autocast API arrived in 2.4; before it, the CUDA switch

@@ -8,6 +8,7 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using System.Text.Json;
 using ImbalanceFair.Torch.Interop;
+using ImbalanceFair.Torch.IO;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImbalanceFair.Torch.Serialization;
@@ -122,32 +123,17 @@ public static class SafeTensors
         });
 
         var header = BuildHeader(plan.Select(p => (p.Name, p.Type, p.Shape, p.Bytes)), metadata);
-        var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no folder", nameof(path));
-        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            stream.Write(header);
+            foreach (var (name, tensor, _, _, bytes) in plan)
             {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var (name, tensor, _, _, bytes) in plan)
-                {
-                    WriteTensorData(stream, name, tensor, bytes);
-                }
-
-                stream.Flush(flushToDisk: true);
+                WriteTensorData(stream, name, tensor, bytes);
             }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        });
     }
 
     /// <summary>Saves a module's state_dict (parameters and buffers under their dotted names).</summary>

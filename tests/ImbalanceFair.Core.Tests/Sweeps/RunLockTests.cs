@@ -28,7 +28,7 @@ public sealed class RunLockTests : IDisposable
     [Fact]
     public void A_lock_file_left_by_a_dead_process_does_not_block()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(RunDir)!);
+        Directory.CreateDirectory(RunDir);
         File.WriteAllText(RunLock.PathFor(RunDir), "left behind by a crash");
 
         Assert.False(RunLock.IsHeld(RunDir));
@@ -45,10 +45,19 @@ public sealed class RunLockTests : IDisposable
     }
 
     [Fact]
-    public void The_lock_sits_beside_the_run_directory_so_force_can_delete_the_directory()
+    public void The_lock_sits_hidden_inside_the_run_directory_and_force_empties_everything_around_it()
     {
-        Assert.Equal(RunDir + ".lock", RunLock.PathFor(RunDir));
-        Assert.Equal(RunDir + ".lock", RunLock.PathFor(RunDir + "/"));
+        Assert.Equal(Path.Combine(RunDir, ".lock"), RunLock.PathFor(RunDir));
+        Directory.CreateDirectory(Path.Combine(RunDir, "model"));
+        File.WriteAllText(Path.Combine(RunDir, "model", "weights.bin"), "w");
+        File.WriteAllText(Path.Combine(RunDir, "done"), "x");
+        using var held = RunLock.TryAcquire(RunDir);
+        Assert.NotNull(held);
+
+        RunLock.EmptyExceptLock(RunDir);
+
+        Assert.Equal([".lock"], Directory.EnumerateFileSystemEntries(RunDir).Select(Path.GetFileName));
+        Assert.True(RunLock.IsHeld(RunDir));
     }
 
     public void Dispose() => _dir.Delete(recursive: true);

@@ -2,35 +2,30 @@ using ImbalanceFair.Core.Sweeps;
 
 namespace ImbalanceFair.Core.Tests.Sweeps;
 
-/// <summary>Which line of a failed trial's stderr names its error, and how --jobs shares out the cores.</summary>
+/// <summary>How a failed trial's error is read (its --json object, else its last stderr line), and how --jobs shares out the cores.</summary>
 public sealed class TrialErrorTests
 {
     [Fact]
-    public void The_last_error_level_log_line_wins_over_the_stack_trace_after_it()
+    public void A_failed_trial_is_named_by_the_error_message_of_its_json_object()
     {
-        string[] stderr =
-        [
-            "10:00:01 WRN something minor",
-            "10:00:02 ERR The run failed: the training loss became NaN at epoch 1, step 3 (details in runs/x/run.log)",
-            "System.InvalidOperationException: the training loss became NaN",
-            "   at ImbalanceFair.Core.Training.Trainer.Run()",
-        ];
-
-        Assert.Equal("The run failed: the training loss became NaN at epoch 1, step 3 (details in runs/x/run.log)", TrialProcess.LastError(stderr, 1));
+        var stdout = "{\"status\":\"failed\",\"exit_code\":1,\"error\":{\"kind\":\"data\",\"message\":\"train.bin: truncated at byte 12\",\"key\":null}}\n";
+        Assert.Equal(("failed", "train.bin: truncated at byte 12"), TrialProcess.JsonResult(stdout));
+        Assert.Equal(("completed", (string?)null), TrialProcess.JsonResult("{\"run_dir\":\"r\",\"status\":\"completed\",\"summary\":{}}"));
     }
 
     [Fact]
-    public void A_usage_error_line_is_taken_without_its_prefix()
+    public void Without_a_json_object_nothing_is_read_from_stdout()
     {
-        Assert.Equal("cfg.yaml:3: imbalance.ratio: must be ≥ 1, not 0", TrialProcess.LastError(["error: cfg.yaml:3: imbalance.ratio: must be ≥ 1, not 0"], 2));
+        Assert.Equal(((string?)null, (string?)null), TrialProcess.JsonResult(string.Empty));
+        Assert.Equal(((string?)null, (string?)null), TrialProcess.JsonResult("{\"status\": \"fail"));
     }
 
     [Fact]
-    public void Without_an_error_line_the_last_line_or_the_exit_is_reported()
+    public void Without_a_json_error_the_last_line_or_the_exit_is_reported()
     {
-        Assert.Equal("Segmentation fault", TrialProcess.LastError(["starting", "Segmentation fault", ""], 139));
-        Assert.Equal("killed by signal 9, no message", TrialProcess.LastError([], 137));
-        Assert.Equal("exit code 1, no message", TrialProcess.LastError([], 1));
+        Assert.Equal("Segmentation fault", TrialProcess.LastLine(["starting", "Segmentation fault", ""], 139));
+        Assert.Equal("killed by signal 9, no message", TrialProcess.LastLine([], 137));
+        Assert.Equal("exit code 1, no message", TrialProcess.LastLine([], 1));
     }
 
     [Theory]

@@ -10,22 +10,12 @@ internal static class ReportHandler
     public static int Run(ParseResult parse, string[] dirs, string? outDir, string? compare)
     {
         var output = ConsoleOutput.From(parse);
-        ReportOutcome outcome;
-        try
-        {
-            outcome = ReportWriter.Write(dirs, outDir, compare is null ? null : ComparePair.Parse(compare));
-        }
-        catch (ReportException e)
-        {
-            output.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            output.Error.WriteLine($"error: could not write the report: {e.Message}");
-            return ExitCodes.Failed;
-        }
+        return Guarded.Run(output.Out, output.Error, output.Json, () => Write(output, dirs, outDir, compare));
+    }
 
+    private static int Write(ConsoleOutput output, string[] dirs, string? outDir, string? compare)
+    {
+        var outcome = ReportWriter.Write(dirs, outDir, compare is null ? null : ComparePair.Parse(compare));
         var model = outcome.Model;
         foreach (var s in model.Skipped)
         {

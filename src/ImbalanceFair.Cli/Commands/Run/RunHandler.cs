@@ -16,27 +16,23 @@ internal static class RunHandler
         var log = output.Logger(level);
         using var stop = new SignalStop();
         using var orphaned = ParentWatch.Start(() => stop.Request(ExitCodes.Terminated));
-        RunPlan plan;
-        try
+        return Guarded.Run(output.Out, output.Error, output.Json, () =>
         {
-            plan = RunPlan.Prepare(RunConfigReader.Load(configPath, overrides));
-        }
-        catch (ConfigException e)
-        {
-            output.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.Usage;
-        }
-
-        try
-        {
+            var plan = RunPlan.Prepare(RunConfigReader.Load(configPath, overrides));
             RunOutcome Work(IProgress<Core.Training.TrainProgress>? progress) => new ExperimentRunner(log) { Force = force, Progress = progress }.Run(plan, stop.Token);
             RunOutcome outcome;
             if (output.Interactive)
             {
                 // The live display owns the terminal while it draws; the full log still goes to run.log.
                 level.MinimumLevel = LogEventLevel.Warning;
-                outcome = ProgressDisplay.Run(Work);
-                level.MinimumLevel = output.Level;
+                try
+                {
+                    outcome = ProgressDisplay.Run(Work);
+                }
+                finally
+                {
+                    level.MinimumLevel = output.Level;
+                }
             }
             else
             {
@@ -57,26 +53,6 @@ internal static class RunHandler
             }
 
             return ExitCodes.Success;
-        }
-        catch (OperationCanceledException) when (stop.Requested)
-        {
-            log.Warning("Interrupted. The checkpoint of the last finished epoch is in {RunDir}; run the same command again to resume.", plan.RunDir);
-            return stop.ExitCode;
-        }
-        catch (ConfigException e)
-        {
-            output.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (RunLockedException e)
-        {
-            output.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.Locked;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            log.Error(e, "The run failed: {Message} (details in {RunDir}/run.log)", e.Message, plan.RunDir);
-            return ExitCodes.Failed;
-        }
+        }, stop);
     }
 }

@@ -16,20 +16,15 @@ internal static class SweepHandler
     public static int Run(ParseResult parse, SweepArguments args)
     {
         var output = ConsoleOutput.From(parse);
+        return Guarded.Run(output.Out, output.Error, output.Json, () => Sweep(output, args));
+    }
+
+    private static int Sweep(ConsoleOutput output, SweepArguments args)
+    {
         var log = output.Logger(new LoggingLevelSwitch(output.Level));
-        SweepPlan plan;
-        IReadOnlyList<PlannedTrial> selected;
-        try
-        {
-            CheckOptions(args);
-            plan = SweepPlan.Load(args.File);
-            selected = Select(plan, args.Index);
-        }
-        catch (ConfigException e)
-        {
-            output.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.Usage;
-        }
+        CheckOptions(args);
+        var plan = SweepPlan.Load(args.File);
+        var selected = Select(plan, args.Index);
 
         if (args.Emit is not null)
         {
@@ -47,7 +42,7 @@ internal static class SweepHandler
                 var old = recorded.TryGetValue(t.Index, out var r) && r.RunDir == t.RunDir ? r : null;
                 var status = TrialStatuses.Observe(t.Run, old?.Status);
                 return new TrialsFile.Row(t.Index, status, t.RunDir, t.Trial.OverridesText, old?.ExitCode ?? string.Empty, old?.Seconds ?? string.Empty,
-                    status == TrialStatus.Failed ? old?.Error ?? string.Empty : string.Empty, old?.Updated ?? string.Empty);
+                    status == TrialStatus.Failed ? old?.Error ?? Core.Runs.RunMarkers.Failure(t.RunDir) ?? string.Empty : string.Empty, old?.Updated ?? string.Empty);
             }).ToList();
             Print(output, plan, rows, dryRun: true);
             return ExitCodes.Success;

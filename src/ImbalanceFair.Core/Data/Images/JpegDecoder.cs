@@ -109,6 +109,7 @@ public static class JpegDecoder
                     }
 
                     var channels = colourSpace == ColourSpaceGray ? 1 : 3;
+                    ImageLimits.Check(file, width, height);
                     if (width < 1 || height < 1 || (long)channels * width * height > Array.MaxLength)
                     {
                         throw DataFormatException.For(file, $"unsupported: JPEG size {width}x{height}");

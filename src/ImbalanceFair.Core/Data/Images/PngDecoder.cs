@@ -339,6 +339,8 @@ public static class PngDecoder
                 throw DataFormatException.For(file, $"corrupt: IHDR gives the size {width}x{height}");
             }
 
+            ImageLimits.Check(file, width, height);
+
             var allowed = colour switch
             {
                 0 => new[] { 1, 2, 4, 8, 16 },

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using ImbalanceFair.Torch.IO;
 
 namespace ImbalanceFair.Core.Data.Images;
 
@@ -106,7 +107,7 @@ public static class PngEncoder
 
     /// <summary>Encodes and writes the file.</summary>
     public static void Write(string path, ReadOnlySpan<byte> planar, int channels, int height, int width, PngFilter filter = PngFilter.Up) =>
-        File.WriteAllBytes(path, Encode(planar, channels, height, width, filter));
+        AtomicFile.WriteBytes(path, Encode(planar, channels, height, width, filter));
 
     private static void WriteChunk(MemoryStream png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
     {

@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace ImbalanceFair.Core.Runs;
+
+/// <summary>
+/// The run's cancellation, reachable from the long loops of every phase (dataset decoding, pre-training, strategy
+/// generation, evaluation, the eval attack, result writing) without threading a token through every strategy's
+/// signature: <see cref="ExperimentRunner"/> sets it for the run's flow, a loop calls <see cref="ThrowIfStopped"/>
+/// once per batch. Also the phase boundaries the fault-injection tests aim at (<see cref="Enter"/>).
+/// </summary>
+public static partial class RunPhase
+{
+    /// <summary>
+    /// Test hook, read once per phase: <c>IMBFAIR_FAULT_SIGNAL=phase:INT|TERM</c> makes the process send itself that
+    /// signal as it enters the phase, so the tests can show every phase stops with the right exit code. Phases:
+    /// decode, pretraining, generation, training, evaluation, eval-attack, results.
+    /// </summary>
+    public const string FaultVariable = "IMBFAIR_FAULT_SIGNAL";
+
+    public static readonly IReadOnlyList<string> Names = ["decode", "pretraining", "generation", "training", "evaluation", "eval-attack", "results"];
+
+    private static readonly AsyncLocal<CancellationToken> s_current = new();
+
+    public static CancellationToken Current => s_current.Value;
+
+    /// <summary>Makes <paramref name="cancel"/> the current run's cancellation until the result is disposed.</summary>
+    public static IDisposable Use(CancellationToken cancel)
+    {
+        var previous = s_current.Value;
+        s_current.Value = cancel;
+        return new Restore(previous);
+    }
+
+    public static void ThrowIfStopped() => s_current.Value.ThrowIfCancellationRequested();
+
+    /// <summary>A phase starts: stops here if a signal came, and fires the test hook when it names this phase.</summary>
+    public static void Enter(string phase, CancellationToken cancel)
+    {
+        if (Environment.GetEnvironmentVariable(FaultVariable) is { Length: > 0 } fault && fault.Split(':') is [var at, var signal] && at == phase)
+        {
+            _ = Kill(Environment.ProcessId, signal == "INT" ? 2 : 15);
+
+            // The signal is handled on another thread: wait until it has cancelled, so the phase itself meets it.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!cancel.IsCancellationRequested && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(5);
+            }
+
+            return;
+        }
+
+        cancel.ThrowIfCancellationRequested();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
+    private sealed class Restore(CancellationToken previous) : IDisposable
+    {
+        public void Dispose() => s_current.Value = previous;
+    }
+}
