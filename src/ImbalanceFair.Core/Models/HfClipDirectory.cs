@@ -20,12 +20,12 @@ public sealed class HfClipDirectory
     public const string VocabFile = "vocab.json";
     public const string MergesFile = "merges.txt";
     public const string TokenizerFile = "tokenizer.json";
-    public const string EndOfText = "<|endoftext|>";
 
     private static readonly ScalarType[] s_floatTypes = [ScalarType.Float32, ScalarType.Float16, ScalarType.BFloat16, ScalarType.Float64];
 
-    private HfClipDirectory(string path, ClipConfig config, ClipPreprocess preprocess, IReadOnlyList<SafeTensorsHeader> shards)
+    private HfClipDirectory(string path, ClipConfig config, ClipPreprocess preprocess, ClipBpeTokenizer tokenizer, IReadOnlyList<SafeTensorsHeader> shards)
     {
+        Tokenizer = tokenizer;
         Path = path;
         Config = config;
         Preprocess = preprocess;
@@ -37,6 +37,9 @@ public sealed class HfClipDirectory
     public ClipConfig Config { get; }
 
     public ClipPreprocess Preprocess { get; }
+
+    /// <summary>The checkpoint's BPE tokenizer, its context the text tower's position embeddings.</summary>
+    public ClipBpeTokenizer Tokenizer { get; }
 
     /// <summary>The safetensors files' headers (one, or the shards of the index).</summary>
     public IReadOnlyList<SafeTensorsHeader> Shards { get; }
@@ -66,10 +69,10 @@ public sealed class HfClipDirectory
 
         var config = HfClipConfig.ReadConfig(directory);
         var preprocess = HfClipConfig.ReadPreprocess(directory, config);
-        CheckTokenizer(directory, config);
+        var tokenizer = LoadTokenizer(directory, config);
         var shards = ReadWeightHeaders(directory);
         CheckWeights(shards, config);
-        return new HfClipDirectory(directory, config, preprocess, shards);
+        return new HfClipDirectory(directory, config, preprocess, tokenizer, shards);
     }
 
     /// <summary>The model with this directory's architecture; its weights when <paramref name="loadWeights"/>, else HF's random init.</summary>
@@ -224,63 +227,23 @@ public sealed class HfClipDirectory
 
     private static string Describe(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 
-    // Only the ids are checked here (they must fit the embedding, and the end-of-text token must be the pooling one).
-    private static void CheckTokenizer(string directory, ClipConfig config)
+    // The ids must fit the embedding, and the end-of-text token must be the one the text tower pools at.
+    private static ClipBpeTokenizer LoadTokenizer(string directory, ClipConfig config)
     {
-        var vocabPath = System.IO.Path.Combine(directory, VocabFile);
-        var tokenizerPath = System.IO.Path.Combine(directory, TokenizerFile);
-        Dictionary<string, int> vocab;
-        string source;
-        if (File.Exists(vocabPath))
-        {
-            if (!File.Exists(System.IO.Path.Combine(directory, MergesFile)))
-            {
-                throw new ConfigException($"model.arch: {directory} has {VocabFile} but no {MergesFile}; both are CLIP's BPE tokenizer ({DownloadHint(directory)})");
-            }
-
-            using var doc = HfClipConfig.ReadJson(vocabPath, $"download the checkpoint again ({DownloadHint(directory)})");
-            vocab = Ids(vocabPath, doc.RootElement);
-            source = vocabPath;
-        }
-        else if (File.Exists(tokenizerPath))
-        {
-            using var doc = HfClipConfig.ReadJson(tokenizerPath, $"download the checkpoint again ({DownloadHint(directory)})");
-            if (!doc.RootElement.TryGetProperty("model", out var model) || !model.TryGetProperty("vocab", out var v) || v.ValueKind != JsonValueKind.Object)
-            {
-                throw new ConfigException($"{tokenizerPath}: has no model.vocab object; it is not a BPE tokenizer.json");
-            }
-
-            vocab = Ids(tokenizerPath, v);
-            source = tokenizerPath;
-        }
-        else
-        {
-            throw new ConfigException($"model.arch: {directory} has no tokenizer ({VocabFile} + {MergesFile}, or {TokenizerFile}); {DownloadHint(directory)}");
-        }
-
-        var largest = vocab.Count == 0 ? -1 : vocab.Values.Max();
-        if (largest >= config.VocabSize)
+        var tokenizer = ClipBpeTokenizer.Load(directory, config.ContextLength);
+        var source = File.Exists(System.IO.Path.Combine(directory, VocabFile)) ? System.IO.Path.Combine(directory, VocabFile) : System.IO.Path.Combine(directory, TokenizerFile);
+        if (tokenizer.MaxId >= config.VocabSize)
         {
             throw new ConfigException(
-                $"{source}: token ids go up to {largest}, beyond the {config.VocabSize} embeddings of text_config.vocab_size in config.json; the tokenizer belongs to another checkpoint");
+                $"{source}: token ids go up to {tokenizer.MaxId}, beyond the {config.VocabSize} embeddings of text_config.vocab_size in config.json; the tokenizer belongs to another checkpoint");
         }
 
-        if (config.EosTokenId != 2 && vocab.TryGetValue(EndOfText, out var eos) && eos != config.EosTokenId)
+        if (config.EosTokenId != 2 && tokenizer.End != config.EosTokenId)
         {
             throw new ConfigException(
-                $"{source}: {EndOfText} is id {eos} but text_config.eos_token_id in config.json is {config.EosTokenId}; the text tower would pool at the wrong token");
-        }
-    }
-
-    private static Dictionary<string, int> Ids(string path, JsonElement vocab)
-    {
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var entry in vocab.EnumerateObject())
-        {
-            ids[entry.Name] = entry.Value.ValueKind == JsonValueKind.Number && entry.Value.TryGetInt32(out var id) && id >= 0 ? id
-                : throw new ConfigException($"{path}: the id of '{entry.Name}' is {entry.Value.GetRawText()}, not a non-negative integer");
+                $"{source}: {ClipBpeTokenizer.EndOfText} is id {tokenizer.End} but text_config.eos_token_id in config.json is {config.EosTokenId}; the text tower would pool at the wrong token");
         }
 
-        return ids;
+        return tokenizer;
     }
 }
