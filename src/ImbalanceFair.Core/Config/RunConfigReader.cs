@@ -322,7 +322,10 @@ public static class RunConfigReader
         }
 
         y.Allow("arch", "init");
-        return new ModelConfig { Arch = Choice(y, "arch", d.Arch, [.. ClipPresets.Names]), Init = y.GetString("init") ?? d.Init };
+        // A path (it holds a '/') is a Hugging Face CLIP directory, whose default init is its own weights.
+        var arch = y.GetString("arch") is { } a && HfClipDirectory.IsDirectoryArch(a) ? a : Choice(y, "arch", d.Arch, [.. ClipPresets.Names]);
+        var init = y.GetString("init") ?? (HfClipDirectory.IsDirectoryArch(arch) ? ModelInit.Checkpoint : d.Init);
+        return new ModelConfig { Arch = arch, Init = init };
     }
 
     private static TrainOptions ReadTrain(YamlObject? y)

@@ -16,7 +16,7 @@ namespace ImbalanceFair.Core.Models;
 /// Microsoft.ML.Tokenizers' BpeTokenizer was evaluated and not used: it has no byte-level mapping under a
 /// Unicode-aware pre-tokenizer, so CLIP's splits of non-ASCII text could not be reproduced.
 /// </summary>
-public sealed class ClipBpeTokenizer
+public sealed class ClipBpeTokenizer : ITextTokenizer
 {
     public const string StartOfText = "<|startoftext|>";
     public const string EndOfText = "<|endoftext|>";

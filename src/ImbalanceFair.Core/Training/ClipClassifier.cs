@@ -13,7 +13,7 @@ public sealed class ClipClassifier : IDisposable
     private readonly Tensor _promptIds;
     private readonly int _templates;
 
-    public ClipClassifier(ClipModel model, PromptTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string> templates, TrainMode mode, Device device)
+    public ClipClassifier(ClipModel model, ITextTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string> templates, TrainMode mode, Device device)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);

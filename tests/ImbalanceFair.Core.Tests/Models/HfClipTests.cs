@@ -64,6 +64,34 @@ public class HfClipTests
     }
 
     [Fact]
+    public void A_saved_directory_loads_back_with_identical_outputs()
+    {
+        using var dir = new TempDir();
+        var hf = HfClipDirectory.Open(Fixture(dir, new { eos = "real", hidden_act = "gelu", image = new[] { 1, 20, 24 } }));
+        using var model = hf.CreateModel();
+        using var reference = SafeTensors.Load(dir.File("reference.safetensors"));
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        foreach (var p in model.parameters())
+        {
+            p.add_(torch.randn_like(p).mul_(0.01));
+        }
+
+        HfClipExport.Save(model, hf, dir.File("saved"));
+        var back = HfClipDirectory.Open(dir.File("saved"));
+        using var loaded = back.CreateModel();
+
+        Assert.Equal(hf.Config, back.Config);
+        Assert.Equal((hf.Preprocess.ShortestEdge, hf.Preprocess.CropHeight, hf.Preprocess.CropWidth, hf.Preprocess.Resample),
+            (back.Preprocess.ShortestEdge, back.Preprocess.CropHeight, back.Preprocess.CropWidth, back.Preprocess.Resample));
+        Assert.Equal(hf.Preprocess.Mean, back.Preprocess.Mean);
+        Assert.Equal(hf.Preprocess.Std, back.Preprocess.Std);
+        Assert.Equal(0, (model.encode_image(reference["pixels"]) - loaded.encode_image(reference["pixels"])).abs().max().item());
+        Assert.Equal(0, (model.encode_text(reference["ids"]) - loaded.encode_text(reference["ids"])).abs().max().item());
+        Assert.Equal("pt", SafeTensors.ReadHeader(dir.File("saved/model.safetensors")).Metadata["format"]);
+    }
+
+    [Fact]
     public void Resize_follows_huggingface_output_size_rule()
     {
         var p = new ClipPreprocess { ShortestEdge = 224, CropHeight = 224, CropWidth = 224 };
