@@ -36,14 +36,20 @@ public sealed class ClipAttention : nn.Module
 
     public nn.Linear out_proj { get; }
 
+    /// <summary>LoRA adapters by projection name (<see cref="ClipLora"/>); not parameters of this module.</summary>
+    public Dictionary<string, LoraAdapter> Lora { get; } = new(StringComparer.Ordinal);
+
     public Tensor forward(Tensor x, bool causal)
     {
         using var scope = torch.NewDisposeScope();
         long b = x.size(0), l = x.size(1), w = x.size(2);
-        Tensor Heads(nn.Linear proj) => proj.forward(x).view(b, l, _heads, w / _heads).transpose(1, 2);
-        var attended = nn.functional.scaled_dot_product_attention(Heads(q_proj), Heads(k_proj), Heads(v_proj), isCausal: causal);
-        return out_proj.forward(attended.transpose(1, 2).reshape(b, l, w)).MoveToOuterDisposeScope();
+        Tensor Heads(string name, nn.Linear proj) => Project(Lora, name, proj, x).view(b, l, _heads, w / _heads).transpose(1, 2);
+        var attended = nn.functional.scaled_dot_product_attention(Heads("q_proj", q_proj), Heads("k_proj", k_proj), Heads("v_proj", v_proj), isCausal: causal);
+        return Project(Lora, "out_proj", out_proj, attended.transpose(1, 2).reshape(b, l, w)).MoveToOuterDisposeScope();
     }
+
+    internal static Tensor Project(Dictionary<string, LoraAdapter> lora, string name, nn.Linear proj, Tensor x) =>
+        lora.Count > 0 && lora.TryGetValue(name, out var adapter) ? adapter.forward(x) : proj.forward(x);
 }
 
 /// <summary>HF CLIPMLP: fc1 → hidden_act → fc2.</summary>
@@ -67,6 +73,9 @@ public sealed class ClipMlp : nn.Module
 
     public nn.Linear fc2 { get; }
 
+    /// <summary>LoRA adapters by projection name (<see cref="ClipLora"/>); not parameters of this module.</summary>
+    public Dictionary<string, LoraAdapter> Lora { get; } = new(StringComparer.Ordinal);
+
     /// <summary>HF's ACT2FN entries for CLIP: gelu_new and gelu_pytorch_tanh are both the tanh approximation.</summary>
     public static Tensor Activate(Tensor x, string act) => act switch
     {
@@ -78,9 +87,9 @@ public sealed class ClipMlp : nn.Module
 
     public Tensor forward(Tensor x)
     {
-        using var h = fc1.forward(x);
+        using var h = ClipAttention.Project(Lora, "fc1", fc1, x);
         using var a = Activate(h, _act);
-        return fc2.forward(a);
+        return ClipAttention.Project(Lora, "fc2", fc2, a);
     }
 }
 
