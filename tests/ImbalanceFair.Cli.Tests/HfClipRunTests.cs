@@ -55,6 +55,7 @@ public sealed class HfClipRunTests : IDisposable
     [InlineData("zero-shot")]
     [InlineData("text-head")]
     [InlineData("linear-probe")]
+    [InlineData("lora")]
     public void Every_mode_runs_on_a_huggingface_directory_and_the_saved_model_loads_back(string mode)
     {
         var result = Imbfair.Run(["run", Config(ModelDir, mode, ", save_model: true"), "--json", "--no-progress"], Env);

@@ -328,6 +328,25 @@ public static class RunConfigReader
         return new ModelConfig { Arch = arch, Init = init };
     }
 
+    private static LoraOptions ReadLora(YamlObject y, LoraOptions d)
+    {
+        IReadOnlyList<string> Names(string key, IReadOnlyList<string> fallback, IReadOnlyCollection<string> known)
+        {
+            var names = y.GetStringList(key) ?? fallback;
+            var bad = names.Where(n => !known.Contains(n)).ToList();
+            return names.Count > 0 && bad.Count == 0 ? names
+                : throw new ConfigException($"train.lora.{key}: expected a non-empty list of {string.Join(", ", known)}{(bad.Count > 0 ? $", got '{bad[0]}'" : string.Empty)}");
+        }
+
+        return new LoraOptions
+        {
+            Rank = (int)Int(y, "rank", d.Rank, 1, 4096),
+            Alpha = Num(y, "alpha", d.Alpha, 0, double.MaxValue, minExclusive: true),
+            TargetNames = Names("targets", d.TargetNames, LoraOptions.Targets),
+            TowerNames = Names("towers", d.TowerNames, LoraOptions.Towers),
+        };
+    }
+
     private static TrainOptions ReadTrain(YamlObject? y)
     {
         var d = new TrainOptions();
@@ -336,7 +355,9 @@ public static class RunConfigReader
             return d;
         }
 
-        y.Allow("mode", "loss", "tau", "gamma", "beta", "sampler", "epochs", "batch_size", "optimizer", "schedule", "precision", "select", "grad_clip", "log_every");
+        y.Allow("mode", "loss", "tau", "gamma", "beta", "sampler", "epochs", "batch_size", "optimizer", "schedule", "precision", "select", "grad_clip", "log_every", "lora");
+        var lora = y.GetObject("lora");
+        lora?.Allow("rank", "alpha", "targets", "towers");
         var optimizer = y.GetObject("optimizer");
         optimizer?.Allow("name", "lr", "weight_decay", "beta1", "beta2", "eps", "momentum");
         var schedule = y.GetObject("schedule");
@@ -345,12 +366,14 @@ public static class RunConfigReader
         var lossDefaults = d.LossOptions;
         return new TrainOptions
         {
-            Mode = Choice(y, "mode", "text-head", ["zero-shot", "text-head", "linear-probe"]) switch
+            Mode = Choice(y, "mode", "text-head", ["zero-shot", "text-head", "linear-probe", "lora"]) switch
             {
                 "zero-shot" => TrainMode.ZeroShot,
                 "linear-probe" => TrainMode.LinearProbe,
+                "lora" => TrainMode.Lora,
                 _ => TrainMode.TextHead,
             },
+            Lora = lora is null ? d.Lora : ReadLora(lora, d.Lora),
             Loss = Choice(y, "loss", d.Loss, [.. LossRegistry.Names]),
             LossOptions = new LossOptions
             {

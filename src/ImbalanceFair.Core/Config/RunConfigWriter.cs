@@ -89,7 +89,7 @@ public static partial class RunConfigWriter
                     S("step_size", Num(a.M2m.StepSize)))),
             M("model", S("arch", Str(c.Model.Arch)), S("init", Str(c.Model.Init))),
             M("train",
-                S("mode", t.Mode switch { TrainMode.ZeroShot => "zero-shot", TrainMode.LinearProbe => "linear-probe", _ => "text-head" }),
+                S("mode", t.Mode switch { TrainMode.ZeroShot => "zero-shot", TrainMode.LinearProbe => "linear-probe", TrainMode.Lora => "lora", _ => "text-head" }),
                 S("loss", Str(t.Loss)),
                 S("tau", Num(t.LossOptions.Tau)),
                 S("gamma", Num(t.LossOptions.Gamma)),
@@ -103,7 +103,12 @@ public static partial class RunConfigWriter
                 S("precision", Str(t.Precision)),
                 S("select", Str(t.Select)),
                 S("grad_clip", Num(t.GradClip)),
-                S("log_every", Num(t.LogEvery))),
+                S("log_every", Num(t.LogEvery)),
+                // Only lora runs carry the section, so the hashes of other runs stay as they were.
+                t.Mode == TrainMode.Lora
+                    ? M("lora", S("rank", Num(t.Lora.Rank)), S("alpha", Num(t.Lora.Alpha)), S("targets", "[" + string.Join(", ", t.Lora.TargetNames) + "]"),
+                        S("towers", "[" + string.Join(", ", t.Lora.TowerNames) + "]"))
+                    : null),
             M("eval",
                 c.Eval.Attack is { } at
                     ? M("attack", S("name", Str(at.Name)), S("eps", Num(at.Eps)), S("alpha", at.Alpha is { } al ? Num(al) : "null"), S("steps", Num(at.Steps)),
@@ -116,7 +121,7 @@ public static partial class RunConfigWriter
 
     private static Node S(string key, string value) => new(key, value, null);
 
-    private static Node M(string key, params Node[] children) => new(key, null, [.. children]);
+    private static Node M(string key, params Node?[] children) => new(key, null, [.. children.OfType<Node>()]);
 
     private static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 

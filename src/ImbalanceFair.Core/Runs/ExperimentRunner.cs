@@ -93,7 +93,7 @@ public sealed class ExperimentRunner
                 c.Model.Arch, c.Model.Init, hf.Config.VisionWidth, hf.Config.VisionLayers, hf.Config.PatchSize, hf.Config.ImageSize, hf.Config.TextWidth, hf.Config.TextLayers);
         }
 
-        using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device);
+        using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device, c.Train.Lora);
         using var real = new RealTrainingData(train.Images, train.Labels, train.SourceIndices, d.NumClasses);
         var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log));
         using var strategyResources = strategy as IDisposable;
@@ -120,13 +120,17 @@ public sealed class ExperimentRunner
         }
 
         var summary = RunFiles.WriteAll(new RunResults(plan, split, real, test, predictions, robust, result, source.Recorded, attributes), log);
-        if (c.Output.SaveModel && hf is not null)
+        if (c.Output.SaveModel)
         {
-            HfClipExport.Save(model, hf, Path.Combine(dir, "model"));
-        }
-        else if (c.Output.SaveModel)
-        {
-            Torch.Serialization.SafeTensors.SaveStateDict(model, Path.Combine(dir, "model.safetensors"));
+            classifier.MergeLora();
+            if (hf is not null)
+            {
+                HfClipExport.Save(model, hf, Path.Combine(dir, "model"));
+            }
+            else
+            {
+                Torch.Serialization.SafeTensors.SaveStateDict(model, Path.Combine(dir, "model.safetensors"));
+            }
         }
 
         File.Delete(Path.Combine(dir, CheckpointFile));

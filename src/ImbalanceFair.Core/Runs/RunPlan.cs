@@ -70,6 +70,11 @@ public sealed record RunPlan(RunConfig Config, DatasetDescriptor Dataset, Device
             }
         }
 
+        if (config.Train.Mode == TrainMode.Lora && config.Model.Arch == "tiny-clip-conv")
+        {
+            throw new ConfigException("train.mode: lora adapts the ViT's projections; model.arch tiny-clip-conv has a convolutional image tower (use a ViT preset or a Hugging Face CLIP directory)");
+        }
+
         var hash = RunConfigWriter.Hash12(config);
         return new RunPlan(config, dataset, device, hash, Path.Combine(config.Output.Dir, config.Name, hash));
     }

@@ -12,6 +12,9 @@ public enum TrainMode
 
     /// <summary>Frozen towers; a linear head initialised from the class-prompt embeddings trains.</summary>
     LinearProbe,
+
+    /// <summary>Text-head's classifier, but only low-rank adapters on the named projections train (train.lora).</summary>
+    Lora,
 }
 
 public sealed record OptimizerOptions
@@ -45,6 +48,9 @@ public sealed record ScheduleOptions
 public sealed record TrainOptions
 {
     public TrainMode Mode { get; init; } = TrainMode.TextHead;
+
+    /// <summary>train.lora: the adapters of train.mode lora.</summary>
+    public Models.LoraOptions Lora { get; init; } = new();
 
     public string Loss { get; init; } = "ce";
 

@@ -92,6 +92,34 @@ public class HfClipTests
     }
 
     [Fact]
+    public void Pgd_through_the_in_model_resize_stays_in_the_eps_ball_of_the_native_pixels()
+    {
+        using var dir = new TempDir();
+        var hf = HfClipDirectory.Open(Fixture(dir, new { eos = "real" }));
+        using var model = hf.CreateModel();
+        using var reference = SafeTensors.Load(dir.File("reference.safetensors"));
+        using var scope = torch.NewDisposeScope();
+        var classText = nn.functional.normalize(model.encode_text(reference["ids"]), dim: 1).detach();
+        Tensor Logits(Tensor x) => nn.functional.normalize(model.encode_image(x), dim: 1).matmul(classText.t()) * model.Scale();
+        torch.manual_seed(9);
+        var x = torch.rand([4, 1, 20, 20]);
+        var labels = torch.tensor(new long[] { 0, 1, 2, 3 });
+        const double eps = 8 / 255.0;
+
+        var adv = ImbalanceFair.Core.Augmentation.Attacks.Attack.Pgd(Logits, x, labels, torch.full([4], eps), torch.full([4], eps / 4), 5,
+            ImbalanceFair.Core.Augmentation.Attacks.AttackNorm.Linf, randomStart: false);
+
+        Assert.Equal(x.shape, adv.shape);
+        var moved = (adv - x).abs().max().item();
+        Assert.InRange(moved, eps / 2, eps + 1e-6); // the gradient reached the 20 px input through the 32 px resize
+        Assert.True(adv.min().item() >= 0 && adv.max().item() <= 1);
+        using var noGrad = torch.no_grad();
+        using var before = nn.functional.cross_entropy(Logits(x), labels);
+        using var after = nn.functional.cross_entropy(Logits(adv), labels);
+        Assert.True(after.item() > before.item(), $"PGD did not raise the loss ({before.item():G4} → {after.item():G4})");
+    }
+
+    [Fact]
     public void Resize_follows_huggingface_output_size_rule()
     {
         var p = new ClipPreprocess { ShortestEdge = 224, CropHeight = 224, CropWidth = 224 };
