@@ -7,7 +7,7 @@ using ImbalanceFair.Tests.Shared;
 namespace ImbalanceFair.Core.Tests.Models;
 
 /// <summary>
-/// CLIP's BPE tokenizer on a made-up vocabulary (tests/Fixtures/hf_clip.py) against tests/Fixtures/clip_bpe.py, an
+/// CLIP's BPE tokenizer on a made-up vocabulary (tests/Fixtures/hf_clip.py) against tests/Fixtures/hf_clip.py tokenize, an
 /// independent Python implementation of CLIPTokenizer's rules (Python's str.lower, unicodedata and the regex module).
 /// </summary>
 public class ClipBpeTokenizerTests
@@ -38,7 +38,7 @@ public class ClipBpeTokenizerTests
     private static long[][] Reference(string model, int context, IReadOnlyList<string> texts, TempDir dir)
     {
         var input = dir.Write("texts.json", JsonSerializer.Serialize(texts));
-        var output = Python.Run(File.ReadAllText(Path.Combine(Repo.Root, "tests", "Fixtures", "clip_bpe.py")), model, context.ToString(System.Globalization.CultureInfo.InvariantCulture), input);
+        var output = Python.Run(File.ReadAllText(Path.Combine(Repo.Root, "tests", "Fixtures", "hf_clip.py")), "tokenize", model, context.ToString(System.Globalization.CultureInfo.InvariantCulture), input);
         return JsonSerializer.Deserialize<long[][]>(output)!;
     }
 
