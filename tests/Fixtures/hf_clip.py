@@ -266,10 +266,13 @@ def main():
             "eos_token_id": eos, "bos_token_id": vocab["<|startoftext|>"], "pad_token_id": 1}
     vision = {"hidden_size": 32, "intermediate_size": 56, "num_hidden_layers": 2, "num_attention_heads": 4,
               "image_size": 32, "patch_size": 8, "num_channels": 3, "hidden_act": act, "layer_norm_eps": 1e-5}
-    config = {"architectures": ["CLIPModel"], "model_type": "clip", "projection_dim": 20, "logit_scale_init_value": 2.6592,
+    if opts.get("size") == "vit-b32":  # OpenAI ViT-B/32's sizes (random weights), for memory and speed measurements
+        text.update(hidden_size=512, intermediate_size=2048, num_hidden_layers=12, num_attention_heads=8, max_position_embeddings=77, vocab_size=49408)
+        vision.update(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12, image_size=224, patch_size=32)
+    config = {"architectures": ["CLIPModel"], "model_type": "clip", "projection_dim": 512 if opts.get("size") == "vit-b32" else 20, "logit_scale_init_value": 2.6592,
               "text_config": text, "vision_config": vision, "torch_dtype": "float32"}
-    proc = {"image_processor_type": "CLIPImageProcessor", "do_resize": True, "size": {"shortest_edge": 32}, "resample": 3,
-            "do_center_crop": True, "crop_size": {"height": 32, "width": 32}, "do_rescale": True, "rescale_factor": 1 / 255,
+    proc = {"image_processor_type": "CLIPImageProcessor", "do_resize": True, "size": {"shortest_edge": vision["image_size"]}, "resample": 3,
+            "do_center_crop": True, "crop_size": {"height": vision["image_size"], "width": vision["image_size"]}, "do_rescale": True, "rescale_factor": 1 / 255,
             "do_normalize": True, "do_convert_rgb": True,
             "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711]}
     if opts.get("preprocessor", True):
@@ -278,13 +281,14 @@ def main():
     def r(*shape, std=0.1):
         return torch.randn(*shape) * std
 
+    tw, vw, proj, ctx, patch = text["hidden_size"], vision["hidden_size"], config["projection_dim"], text["max_position_embeddings"], vision["patch_size"]
     w = {"logit_scale": torch.tensor(math.log(20.0)),
-         "text_model.embeddings.token_embedding.weight": r(text["vocab_size"], 24, std=0.5),
-         "text_model.embeddings.position_embedding.weight": r(12, 24, std=0.5),
-         "vision_model.embeddings.class_embedding": r(32, std=0.5),
-         "vision_model.embeddings.patch_embedding.weight": r(32, 3, 8, 8),
-         "vision_model.embeddings.position_embedding.weight": r(17, 32, std=0.5),
-         "visual_projection.weight": r(20, 32, std=0.3), "text_projection.weight": r(20, 24, std=0.3)}
+         "text_model.embeddings.token_embedding.weight": r(text["vocab_size"], tw, std=0.5),
+         "text_model.embeddings.position_embedding.weight": r(ctx, tw, std=0.5),
+         "vision_model.embeddings.class_embedding": r(vw, std=0.5),
+         "vision_model.embeddings.patch_embedding.weight": r(vw, 3, patch, patch),
+         "vision_model.embeddings.position_embedding.weight": r((vision["image_size"] // patch) ** 2 + 1, vw, std=0.5),
+         "visual_projection.weight": r(proj, vw, std=0.3), "text_projection.weight": r(proj, tw, std=0.3)}
     for tower, cfg, final in (("text_model", text, ["final_layer_norm"]), ("vision_model", vision, ["pre_layrnorm", "post_layernorm"])):
         d, m = cfg["hidden_size"], cfg["intermediate_size"]
         for norm in final:
@@ -311,7 +315,7 @@ def main():
         f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
     # HF checkpoints may still carry the position_ids buffers; the loader ignores them.
     stored = dict(w)
-    stored["text_model.embeddings.position_ids"] = torch.arange(12).unsqueeze(0)
+    stored["text_model.embeddings.position_ids"] = torch.arange(ctx).unsqueeze(0)
     if opts.get("sharded", False):
         names = sorted(stored)
         halves = {"model-00001-of-00002.safetensors": names[: len(names) // 2], "model-00002-of-00002.safetensors": names[len(names) // 2:]}
@@ -324,7 +328,7 @@ def main():
     else:
         save_safetensors(os.path.join(model_dir, "model.safetensors"), stored)
 
-    c, h, wd = opts.get("image", [3, 32, 32])
+    c, h, wd = opts.get("image", [3, vision["image_size"], vision["image_size"]])
     batch = opts.get("batch", 3)
     pixels = torch.rand(batch, c, h, wd)
     # Token ids: start, random words, eos, then padding that holds larger ids than eos (so argmax pooling would be wrong
