@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using ImbalanceFair.Core.Augmentation.Attacks;
+using System.Text;
+using ImbalanceFair.Core.Attacks;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training;
 using ImbalanceFair.Torch;

@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using ImbalanceFair.Core;
+using System.Text;
+using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training;
-using ImbalanceFair.Torch;
+using ImbalanceFair.Core;
 using ImbalanceFair.Torch.Serialization;
+using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Bench;
 

@@ -32,14 +32,9 @@ public sealed class ReportCommandTests : IDisposable
         }
     }
 
-    private static List<Dictionary<string, string>> ReadCsv(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var header = lines[0].Split(',');
-        return lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(x => x.First, x => x.Second)).ToList();
-    }
+    private static List<Dictionary<string, string>> ReadCsv(string path) => RunFixtures.ReadCsv(path);
 
-    private static double Num(string cell) => cell.Length == 0 ? double.NaN : double.Parse(cell, CultureInfo.InvariantCulture);
+    private static double Num(string cell) => RunFixtures.Num(cell);
 
     /// <summary>numpy's mean, std(ddof=1), std/√n and n per strategy × ratio × metric, reading the summary.csv files itself.</summary>
     private const string NumpyAggregate = """
@@ -150,6 +145,33 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void Old_runs_with_keys_this_version_does_not_know_are_read_leniently_and_named_in_the_report()
+    {
+        WriteStudy();
+        foreach (var config in Directory.GetFiles(Path.Combine(Runs, "pgd"), "config.resolved.yaml", SearchOption.AllDirectories)
+                     .Where(f => f.Contains("pgd-10-", StringComparison.Ordinal)))
+        {
+            // A key renamed since (augment.adversarial.iterations) and a removed section, as an older imbfair wrote them.
+            File.AppendAllText(config, "\nsampler_v0: {kind: square-root}\n");
+            File.WriteAllText(config, File.ReadAllText(config).Replace("augment: {strategy: pgd}", "augment: {strategy: pgd, adversarial: {iterations: 7}}", StringComparison.Ordinal));
+        }
+
+        var result = Imbfair.Run(["report", Runs]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var md = File.ReadAllText(Path.Combine(Runs, "report.md"));
+        Assert.DoesNotContain("Skipped", md, StringComparison.Ordinal);
+        Assert.Contains("## Config keys unknown to this version", md, StringComparison.Ordinal);
+        Assert.Contains("augment.adversarial.iterations=", md, StringComparison.Ordinal);
+        Assert.Contains("sampler_v0=", md, StringComparison.Ordinal);
+        Assert.Equal(3, md.Split('\n').Count(l => l.StartsWith("- `", StringComparison.Ordinal) && l.Contains("iterations", StringComparison.Ordinal)));
+        var report = ReadCsv(Path.Combine(Runs, "report.csv"));
+        Assert.Equal(4, report.Select(r => r["group_id"]).Distinct().Count());
+        Assert.All(report, r => Assert.Equal("0 1 2", r["seeds"]));
+        Assert.Contains("Config keys unknown to this version", File.ReadAllText(Path.Combine(Runs, "report.html")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Same_inputs_give_byte_identical_reports_and_report_csv_holds_no_timing_or_paths()
     {
         WriteStudy();
@@ -238,5 +260,21 @@ public sealed class ReportCommandTests : IDisposable
         var missing = Imbfair.Run(["report", Path.Combine(_dir.FullName, "nowhere")]);
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("no such folder", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Per_class_chart_plots_accuracy_against_the_real_training_count_coloured_by_strategy()
+    {
+        WriteStudy();
+        var model = Core.Reports.ReportModel.Build(Core.Reports.RunCollector.Collect([Runs]));
+
+        var spec = Core.Reports.ReportCharts.All(model).Single(c => c.Id == "chart-per-class").Spec;
+
+        Assert.Equal("n_train_real", spec["encoding"]!["x"]!["field"]!.GetValue<string>());
+        Assert.Equal("series", spec["encoding"]!["color"]!["field"]!.GetValue<string>());
+        var points = spec["data"]!["values"]!.AsArray().Select(v => (Series: v!["series"]!.GetValue<string>(), Real: v["n_train_real"]!.GetValue<double>(), Total: v["n_train_total"]!.GetValue<double>())).ToList();
+        // pgd fills every class to 500 (n_train_total), but its tail classes sit at their real counts: 5 at ρ = 100.
+        Assert.Contains(points, p => p.Series == "pgd" && p.Real == 5 && p.Total == 500);
+        Assert.Equal(points.Where(p => p.Series == "none").Select(p => p.Real).Order(), points.Where(p => p.Series == "pgd").Select(p => p.Real).Order());
     }
 }

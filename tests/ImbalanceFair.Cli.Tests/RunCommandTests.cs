@@ -65,7 +65,7 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.False(File.Exists(Path.Combine(dir, "checkpoint.safetensors")));
         Assert.Equal(
-            "class_index,class_name,bucket,n_train_real,n_added_oversample,n_added_smote,n_added_synthetic,n_added_adversarial,n_added_m2m,n_train_total,n_val,n_test",
+            "class_index,class_name,bucket,n_train_real,n_added_oversample,n_added_smote,n_added_synthetic,n_added_adversarial,n_added_m2m,n_train_total,n_val,n_test,smote_k",
             File.ReadLines(Path.Combine(dir, "split.csv")).First());
         Assert.Equal("epoch,step,loss,lr,images_per_second,elapsed_seconds", File.ReadLines(Path.Combine(dir, "train_log.csv")).First());
         Assert.Equal("test_index,label,attribute,group,prediction,confidence,margin", File.ReadLines(Path.Combine(dir, "predictions.csv")).First());
@@ -98,6 +98,25 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, forced.ExitCode);
         Assert.Equal("completed", JsonDocument.Parse(forced.Stdout).RootElement.GetProperty("status").GetString());
         Assert.True(File.GetLastWriteTimeUtc(Path.Combine(RunDir(forced), "done")) > done);
+    }
+
+    [Fact]
+    public void Another_strategys_options_name_the_same_experiment_and_the_run_is_skipped()
+    {
+        var config = Config();
+        var first = Imbfair.Run(["run", config, "augment.strategy=none", "--json", "--no-progress"], Env);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Equal("completed", JsonDocument.Parse(first.Stdout).RootElement.GetProperty("status").GetString());
+
+        var again = Imbfair.Run(["run", config, "augment.strategy=none", "augment.smote.k=7", "train.tau=3", "--json", "--no-progress"], Env);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal("skipped", JsonDocument.Parse(again.Stdout).RootElement.GetProperty("status").GetString());
+        Assert.Equal(RunDir(first), RunDir(again));
+
+        // The written config still shows every key, with the schema of the hash.
+        var resolved = File.ReadAllText(Path.Combine(RunDir(first), "config.resolved.yaml"));
+        Assert.StartsWith("hash_schema: 2\n", resolved, StringComparison.Ordinal);
+        Assert.Contains("  smote:\n    k: 5\n", resolved, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,9 +1,10 @@
+using System.Text.Json;
 using ImbalanceFair.Tests.Shared;
 using ImbalanceFair.Cli.Tests.Support;
 
 namespace ImbalanceFair.Cli.Tests;
 
-/// <summary>The run configs the repository ships (quickstart and studies) stay valid as the schema moves.</summary>
+/// <summary>The run configs and sweeps the repository ships (quickstart, studies, sweeps) stay valid as the schema moves.</summary>
 public sealed class ShippedConfigTests
 {
     private static readonly string s_root = Repo.Root;
@@ -51,5 +52,57 @@ public sealed class ShippedConfigTests
 
         Assert.Contains(Path.Combine("configs", "quickstart.yaml"), configs);
         Assert.Contains(configs, c => c.StartsWith(Path.Combine("configs", "studies"), StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string> Sweeps() => new(
+        Directory.EnumerateFiles(Path.Combine(s_root, "configs", "sweeps"), "*.yaml").Select(p => Path.GetRelativePath(s_root, p)).Order(StringComparer.Ordinal));
+
+    private static List<string> DryRun(string sweep)
+    {
+        var dir = Directory.CreateTempSubdirectory("imbfair-shipped-sweep-");
+        try
+        {
+            var result = Imbfair.Run(["sweep", Path.Combine(s_root, sweep), "--dry-run", "--json"], new Dictionary<string, string> { ["IMBFAIR_CACHE"] = Path.Combine(dir.FullName, "cache") }, dir.FullName);
+            Assert.True(result.ExitCode == 0, $"{sweep}: {result.Stderr}");
+            Assert.Empty(Directory.EnumerateFileSystemEntries(dir.FullName));
+            return JsonDocument.Parse(result.Stdout).RootElement.GetProperty("trials").EnumerateArray().Select(t => t.GetProperty("overrides").GetString()!).ToList();
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A dry run resolves and checks every trial's config (dataset files, device, model) and writes nothing.</summary>
+    [Theory]
+    [MemberData(nameof(Sweeps))]
+    public void A_shipped_sweep_resolves_every_trial_in_a_dry_run(string sweep) => Assert.NotEmpty(DryRun(sweep));
+
+    [Fact]
+    public void The_study_runs_every_arm_at_every_ratio_with_six_seeds_plain_and_coloured()
+    {
+        var trials = DryRun(Path.Combine("configs", "sweeps", "study.yaml"));
+
+        string Arm(string o) => (o.Contains("augment.strategy=", StringComparison.Ordinal) ? o.Split("augment.strategy=")[1].Split(' ')[0] : "?")
+            + (o.Contains("train.loss=balanced-softmax", StringComparison.Ordinal) ? "+balanced-softmax" : string.Empty)
+            + (o.Contains("kind: color", StringComparison.Ordinal) ? " colour" : string.Empty);
+        string Ratio(string o) => o.Split("imbalance.ratio=")[1].Split(' ')[0];
+        var cells = trials.GroupBy(o => (Arm(o), Ratio(o))).ToDictionary(g => g.Key, g => g.Count());
+        string[] arms = ["none", "oversample", "smote", "fgsm", "pgd", "m2m", "none+balanced-softmax"];
+        foreach (var arm in arms.SelectMany(a => new[] { a, a + " colour" }))
+        {
+            foreach (var ratio in new[] { "10", "50", "100", "200" })
+            {
+                Assert.True(cells.GetValueOrDefault((arm, ratio)) == 6, $"{arm} at ρ = {ratio}: {cells.GetValueOrDefault((arm, ratio))} seeds");
+            }
+        }
+
+        Assert.Equal(arms.Length * 2 * 4 * 6, trials.Count);
+        var study = File.ReadAllText(Path.Combine(s_root, "configs", "sweeps", "study.yaml"));
+        var quickstart = File.ReadAllText(Path.Combine(s_root, "configs", "quickstart.yaml"));
+        Assert.Contains("base: ../quickstart.yaml", study, StringComparison.Ordinal);
+        Assert.Contains("init: pretrained", quickstart, StringComparison.Ordinal);
+        Assert.Contains("mode: text-head", quickstart, StringComparison.Ordinal);
+        Assert.Contains("name: fashion-mnist", quickstart, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,9 @@
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
+using ImbalanceFair.Core.Config;
+using static ImbalanceFair.Core.Config.ConfigNode;
+using Serilog;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -11,21 +14,27 @@ namespace ImbalanceFair.Core.Augmentation;
 /// same-class neighbours and u ~ U[0, 1). The class receives Σg_i samples, which rounding can make differ from n,
 /// exactly as in imbalanced-learn (whose floating-point arithmetic, summation order included, is reproduced so that
 /// the allocation is the same). As there, a class none of whose samples has another class among its neighbours is an
-/// error (use smote).
+/// error (use smote). A class of n_c &lt; k + 1 images uses k_eff = n_c − 1 for both its weights and its neighbours
+/// (imbalanced-learn with n_neighbors = n_c − 1; a single image is copied), with a warning.
 /// </summary>
 public sealed class Adasyn : IAugmentationStrategy
 {
+    public static StrategyDefinition Definition { get; } = new("adasyn", AdasynOptions.Section,
+        (o, ctx) => new Adasyn(ctx.Seed, o.Section<AdasynOptions>(), ctx.Descriptor.Classes, ctx.Log));
+
     private readonly long _seed;
     private readonly int _k;
     private readonly IReadOnlyList<string>? _classNames;
+    private readonly ILogger? _log;
 
-    public Adasyn(long seed, AdasynOptions options, IReadOnlyList<string>? classNames = null)
+    public Adasyn(long seed, AdasynOptions options, IReadOnlyList<string>? classNames = null, ILogger? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         SmoteFamily.CheckK("augment.adasyn.k", options.K);
         _seed = seed;
         _k = options.K;
         _classNames = classNames;
+        _log = log;
     }
 
     public string Name => "adasyn";
@@ -37,28 +46,38 @@ public sealed class Adasyn : IAugmentationStrategy
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(targets);
         var plan = new Interpolations();
+        var used = SmoteFamily.NoK(real.Classes);
         using var rows = SmoteFamily.Rows(real);
         foreach (var (c, members, need) in SmoteFamily.ClassesBelowTarget(real, targets))
         {
             var name = SmoteFamily.ClassName(_classNames, c);
-            var allocation = Allocation(real, rows, c, need, _k, name);
-            SmoteFamily.RequireNeighbors("augment.adasyn.k", _k, members.Length - 1, $"class '{name}'");
+            // One k for the weights and the neighbours, as imbalanced-learn's n_neighbors: k_eff for a tiny class.
+            var k = SmoteFamily.EffectiveK(Name, "augment.adasyn.k", _k, members.Length, name, _log);
+            k = Math.Min(k, SmoteFamily.EffectiveWholeSetK(Name, "augment.adasyn.k", k, real.Count, _log));
+            used[c] = k;
+            if (k == 0)
+            {
+                SmoteFamily.AddCopies(plan, c, members[0], need);
+                continue;
+            }
+
+            var allocation = Allocation(real, rows, c, need, k, name);
             var parents = Enumerable.Range(0, members.Length).Where(i => allocation[i] > 0).Select(i => (long)i).ToArray();
             using var classRows = SmoteFamily.Select(rows, members);
             using var queries = SmoteFamily.Select(classRows, parents);
-            var nns = NearestNeighbors.Search(classRows, queries, _k, parents);
+            var nns = NearestNeighbors.Search(classRows, queries, k, parents);
             var rng = new SeededRandom(_seed, SmoteFamily.AdasynStream + c);
             for (var p = 0; p < parents.Length; p++)
             {
                 for (var j = 0; j < allocation[parents[p]]; j++)
                 {
-                    var col = rng.NextInt64(_k);
-                    plan.Add(c, members[parents[p]], members[nns[(p * _k) + col]], rng.NextSingle());
+                    var col = rng.NextInt64(k);
+                    plan.Add(c, members[parents[p]], members[nns[(p * k) + col]], rng.NextSingle());
                 }
             }
         }
 
-        return new EpochAugmentation(plan.Materialize(real));
+        return new EpochAugmentation(plan.Materialize(real)) { SmoteK = used };
     }
 
     /// <summary>
@@ -70,7 +89,7 @@ public sealed class Adasyn : IAugmentationStrategy
     {
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(rows);
-        var ratio = SmoteFamily.OtherClassNeighbors(real, rows, c, k, "augment.adasyn.k").Select(other => (double)other / k).ToArray();
+        var ratio = SmoteFamily.OtherClassNeighbors(real, rows, c, k).Select(other => (double)other / k).ToArray();
         var total = NumpySum(ratio);
         if (total == 0)
         {
@@ -148,4 +167,17 @@ public sealed class Adasyn : IAugmentationStrategy
         half -= half % 8;
         return PairwiseSum(a[..half]) + PairwiseSum(a[half..]);
     }
+}
+
+public sealed record AdasynOptions
+{
+    public int K { get; init; } = 5;
+
+    public static readonly OptionSection<AdasynOptions> Section = new("adasyn",
+        (y, d) =>
+        {
+            y.Allow("k");
+            return new() { K = ConfigValues.Int32(y, "k", d.K, 1, 1000) };
+        },
+        o => [S("k", Num(o.K))]);
 }

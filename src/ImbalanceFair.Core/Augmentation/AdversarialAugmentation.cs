@@ -1,8 +1,10 @@
-using ImbalanceFair.Core.Augmentation.Attacks;
+using ImbalanceFair.Core.Attacks;
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 using Serilog;
+using ImbalanceFair.Core.Config;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -17,6 +19,16 @@ namespace ImbalanceFair.Core.Augmentation;
 /// </summary>
 public sealed class AdversarialAugmentation : IAugmentationStrategy
 {
+    /// <summary>Both rows read <c>augment.adversarial</c>; FGSM is one step of size ε from the clean image.</summary>
+    public static StrategyDefinition Fgsm { get; } = new("fgsm", AdversarialOptions.Section,
+        (o, ctx) => new AdversarialAugmentation("fgsm", o.Section<AdversarialOptions>(), ctx.Seed, ctx.Log))
+    {
+        Unread = ["alpha", "steps", "random_start"],
+    };
+
+    public static StrategyDefinition Pgd { get; } = new("pgd", AdversarialOptions.Section,
+        (o, ctx) => new AdversarialAugmentation("pgd", o.Section<AdversarialOptions>(), ctx.Seed, ctx.Log));
+
     private readonly AdversarialOptions _options;
     private readonly AttackNorm _norm;
     private readonly long _seed;
@@ -27,9 +39,9 @@ public sealed class AdversarialAugmentation : IAugmentationStrategy
     public AdversarialAugmentation(string name, AdversarialOptions options, long seed, ILogger? log = null, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (name is not ("fgsm" or "pgd"))
+        if (!AttackMethods.Names.Contains(name))
         {
-            throw new ArgumentException($"an adversarial strategy is fgsm or pgd, not '{name}'", nameof(name));
+            throw new ArgumentException($"an adversarial strategy is one of {string.Join(", ", AttackMethods.Names)}, not '{name}'", nameof(name));
         }
 
         Validate(options, name);
@@ -99,18 +111,12 @@ public sealed class AdversarialAugmentation : IAugmentationStrategy
     {
         using var scope = torch.NewDisposeScope();
         var e = torch.from_array<float>(eps.Select(v => (float)v).ToArray(), [eps.Length], x.device);
-        if (Name == "fgsm")
-        {
-            return Attack.Fgsm(target.Logits, x, y, e, _norm).MoveToOuterDisposeScope();
-        }
-
         // RobustLT scales the step with the budget; a fixed budget keeps torchattacks' step.
         var steps = _options.EpsPerClass == "robustlt" && _options.Eps > 0
             ? eps.Select(v => (float)(_options.Alpha * v / _options.Eps)).ToArray()
             : eps.Select(_ => (float)_options.Alpha).ToArray();
         var a = torch.from_array<float>(steps, [steps.Length], x.device);
-        var result = Attack.Pgd(target.Logits, x, y, e, a, _options.Steps, _norm, _options.RandomStart);
-        return result.MoveToOuterDisposeScope();
+        return AttackMethods.Run(Name, new AttackCall(target.Logits, x, y, e, a, _options.Steps, _norm, _options.RandomStart)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -161,4 +167,40 @@ public sealed class AdversarialAugmentation : IAugmentationStrategy
             throw new ArgumentException($"augment.adversarial.eps_per_class must be fixed or robustlt, not '{o.EpsPerClass}'");
         }
     }
+}
+
+public sealed record AdversarialOptions
+{
+    public double Eps { get; init; } = 8.0 / 255;
+
+    public double Alpha { get; init; } = 2.0 / 255;
+
+    public int Steps { get; init; } = 10;
+
+    /// <summary>linf | l2.</summary>
+    public string Norm { get; init; } = "linf";
+
+    public bool RandomStart { get; init; } = true;
+
+    /// <summary>epoch (recomputed with the current weights at each epoch start) | once (with the initial model).</summary>
+    public string Regenerate { get; init; } = "epoch";
+
+    /// <summary>fixed | robustlt (rarer classes get larger budgets).</summary>
+    public string EpsPerClass { get; init; } = "fixed";
+
+    public static readonly OptionSection<AdversarialOptions> Section = new("adversarial",
+        (y, d) =>
+        {
+            y.Allow("eps", "alpha", "steps", "norm", "random_start", "regenerate", "eps_per_class");
+            return new()
+            {
+                Eps = ConfigValues.Num(y, "eps", d.Eps, 0, double.MaxValue), Alpha = ConfigValues.Num(y, "alpha", d.Alpha, 0, double.MaxValue),
+                Steps = ConfigValues.Int32(y, "steps", d.Steps, 1, 10_000), Norm = ConfigValues.Choice(y, "norm", d.Norm, ["linf", "l2"]),
+                RandomStart = y.GetBool("random_start") ?? d.RandomStart,
+                Regenerate = ConfigValues.Choice(y, "regenerate", d.Regenerate, ["epoch", "once"]),
+                EpsPerClass = ConfigValues.Choice(y, "eps_per_class", d.EpsPerClass, ["fixed", "robustlt"]),
+            };
+        },
+        o => [S("eps", Num(o.Eps)), S("alpha", Num(o.Alpha)), S("steps", Num(o.Steps)), S("norm", Str(o.Norm)), S("random_start", Bool(o.RandomStart)),
+            S("regenerate", Str(o.Regenerate)), S("eps_per_class", Str(o.EpsPerClass))]);
 }

@@ -1,3 +1,7 @@
+using ImbalanceFair.Core.Config;
+using YamlDotNet.RepresentationModel;
+using static ImbalanceFair.Core.Config.ConfigNode;
+
 namespace ImbalanceFair.Core.Augmentation;
 
 /// <summary>
@@ -29,96 +33,100 @@ public sealed record AugmentTarget
     }
 }
 
-public sealed record SmoteOptions
-{
-    public int K { get; init; } = 5;
-
-    /// <summary>pixel | embedding (frozen image embeddings; linear-probe only).</summary>
-    public string Space { get; init; } = "pixel";
-}
-
-public sealed record BorderlineOptions
-{
-    public int K { get; init; } = 5;
-
-    public int M { get; init; } = 10;
-
-    /// <summary>borderline-1 | borderline-2.</summary>
-    public string Kind { get; init; } = "borderline-1";
-}
-
-public sealed record AdasynOptions
-{
-    public int K { get; init; } = 5;
-}
-
-public sealed record DiffusionOptions
-{
-    /// <summary>A folder of class sub-folders, or a manifest CSV path,label[,attribute].</summary>
-    public string? Source { get; init; }
-
-    /// <summary>mix (add to the real data) | ffr (pre-train on class-balanced synthetic data, then fine-tune on real only).</summary>
-    public string Mode { get; init; } = "mix";
-
-    /// <summary>When a class has fewer images than it needs: false uses them all and warns; true fails.</summary>
-    public bool Strict { get; init; }
-
-    /// <summary>
-    /// With mode ffr: how many epochs (from the first) train on the synthetic images alone before the rest fine-tune on
-    /// the real data; null: ⌈epochs / 2⌉. From 0 (no synthetic stage) to train.epochs (no real stage).
-    /// </summary>
-    public int? FfrEpochs { get; init; }
-}
-
-public sealed record AdversarialOptions
-{
-    public double Eps { get; init; } = 8.0 / 255;
-
-    public double Alpha { get; init; } = 2.0 / 255;
-
-    public int Steps { get; init; } = 10;
-
-    /// <summary>linf | l2.</summary>
-    public string Norm { get; init; } = "linf";
-
-    public bool RandomStart { get; init; } = true;
-
-    /// <summary>epoch (recomputed with the current weights at each epoch start) | once (with the initial model).</summary>
-    public string Regenerate { get; init; } = "epoch";
-
-    /// <summary>fixed | robustlt (rarer classes get larger budgets).</summary>
-    public string EpsPerClass { get; init; } = "fixed";
-}
-
-public sealed record M2mOptions
-{
-    public double Beta { get; init; } = 0.999;
-
-    public double Lambda { get; init; } = 0.5;
-
-    public double Gamma { get; init; } = 0.9;
-
-    public int Steps { get; init; } = 10;
-
-    public double StepSize { get; init; } = 0.1;
-}
-
-/// <summary>The <c>augment</c> keys of the run config (DESIGN §5).</summary>
+/// <summary>
+/// The <c>augment</c> keys of the run config (DESIGN §5): the strategy, its target, and every strategy's option
+/// section (by key; a section not given holds its defaults). Only the active strategy's section is part of the run's
+/// identity (<see cref="Write"/> marks the others).
+/// </summary>
 public sealed record AugmentOptions
 {
     public string Strategy { get; init; } = "none";
 
     public AugmentTarget Target { get; init; } = new();
 
-    public SmoteOptions Smote { get; init; } = new();
+    /// <summary>Section key → that section's option record; missing keys read as defaults.</summary>
+    public IReadOnlyDictionary<string, object> Sections { get; init; } = new Dictionary<string, object>();
 
-    public BorderlineOptions Borderline { get; init; } = new();
+    /// <summary>The option record of type <typeparamref name="T"/> (its defaults when the config did not give it).</summary>
+    public T Section<T>() where T : class, new() => Sections.Values.OfType<T>().FirstOrDefault() ?? new T();
 
-    public AdasynOptions Adasyn { get; init; } = new();
+    /// <summary>A copy with <paramref name="options"/> as its section of that type.</summary>
+    public AugmentOptions With<T>(T options) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var key = AugmentationStrategies.Sections.Single(s => s.OptionsType == typeof(T)).Key;
+        return this with { Sections = new Dictionary<string, object>(Sections) { [key] = options } };
+    }
 
-    public DiffusionOptions Diffusion { get; init; } = new();
+    public static AugmentOptions Read(YamlObject? y)
+    {
+        var d = new AugmentOptions();
+        if (y is null)
+        {
+            return d;
+        }
 
-    public AdversarialOptions Adversarial { get; init; } = new();
+        y.Allow(["strategy", "target", .. AugmentationStrategies.Sections.Select(s => s.Key)]);
+        var target = d.Target;
+        switch (y.GetNode("target"))
+        {
+            case YamlScalarNode:
+                ConfigValues.Choice(y, "target", "balance", ["balance"]);
+                break;
+            case YamlMappingNode:
+                var t = y.GetObject("target")!;
+                t.Allow("ratio", "counts");
+                if (t.Has("ratio") == t.Has("counts"))
+                {
+                    throw y.Error("target", "give either {ratio: r} or {counts: {class: n, ...}}");
+                }
 
-    public M2mOptions M2m { get; init; } = new();
+                target = t.Has("ratio")
+                    ? new AugmentTarget { Kind = "ratio", Ratio = ConfigValues.Num(t, "ratio", 1, 1, double.MaxValue) }
+                    : new AugmentTarget { Kind = "counts", Counts = Counts(t.GetObject("counts")!) };
+                break;
+            case not null:
+                throw y.Error("target", "must be balance, {ratio: r} or {counts: {...}}");
+        }
+
+        return new AugmentOptions
+        {
+            Strategy = ConfigValues.Choice(y, "strategy", d.Strategy, AugmentationStrategies.Names),
+            Target = target,
+            Sections = AugmentationStrategies.Sections.ToDictionary(s => s.Key, s => s.Read(y.GetObject(s.Key))),
+        };
+    }
+
+    /// <summary>The <c>augment</c> mapping; sections other than the active strategy's are written but do not apply.</summary>
+    public ConfigNode Write()
+    {
+        var definition = AugmentationStrategies.Get(Strategy);
+        var target = Target.Kind switch
+        {
+            "ratio" => M("target", S("ratio", Num(Target.Ratio))),
+            "counts" => M("target", M("counts", [.. Target.Counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => S(kv.Key, Num(kv.Value)))])),
+            _ => S("target", "balance"),
+        };
+        return M("augment",
+        [
+            S("strategy", Str(Strategy)),
+            target.When(Strategy != "none"),
+            .. AugmentationStrategies.Sections.Select(s => ReferenceEquals(s, definition.Section)
+                ? M(s.Key, SectionNodes(s).Select(n => n.When(!definition.Unread.Contains(n.Key))))
+                : M(s.Key, SectionNodes(s)).When(false)),
+        ]);
+    }
+
+    private IReadOnlyList<ConfigNode> SectionNodes(IOptionSection s) => s.Write(Sections.TryGetValue(s.Key, out var o) ? o : s.Read(null));
+
+    private static Dictionary<string, long> Counts(YamlObject counts)
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var key in counts.Keys.ToList())
+        {
+            result[key] = ConfigValues.Int(counts, key, 0, 0, long.MaxValue);
+        }
+
+        return result;
+    }
 }

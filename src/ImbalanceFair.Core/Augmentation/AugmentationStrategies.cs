@@ -1,29 +1,40 @@
+using ImbalanceFair.Core.Config;
+
 namespace ImbalanceFair.Core.Augmentation;
 
-/// <summary>The registry of strategies (<c>augment.strategy</c>): adding one is one file and one row here.</summary>
+/// <summary>
+/// The registry of strategies (<c>augment.strategy</c>). Adding one is one file (the strategy, its option record and
+/// section, its <see cref="StrategyDefinition"/>) and one row here; the config reader, writer and run hash ask this
+/// table (docs/config.md, "Adding a strategy").
+/// </summary>
 public static class AugmentationStrategies
 {
-    private static readonly Dictionary<string, Func<AugmentOptions, AugmentContext, IAugmentationStrategy>> s_table = new(StringComparer.Ordinal)
-    {
-        ["none"] = (_, _) => new NoAugmentation(),
-        ["oversample"] = (_, ctx) => new RandomOversampling(ctx.Seed),
-        ["undersample"] = (o, ctx) => new RandomUndersampling(ctx.Seed, o.Target, ctx.Descriptor.Classes),
-        ["diffusion"] = (o, ctx) => new DiffusionAugmentation(o.Diffusion, ctx),
-        ["smote"] = (o, ctx) => new Smote(ctx.Seed, o.Smote, ctx.Descriptor.Classes),
-        ["borderline-smote"] = (o, ctx) => new BorderlineSmote(ctx.Seed, o.Borderline, ctx.Descriptor.Classes, ctx.Log),
-        ["adasyn"] = (o, ctx) => new Adasyn(ctx.Seed, o.Adasyn, ctx.Descriptor.Classes),
-        ["fgsm"] = (o, ctx) => new AdversarialAugmentation("fgsm", o.Adversarial, ctx.Seed, ctx.Log),
-        ["pgd"] = (o, ctx) => new AdversarialAugmentation("pgd", o.Adversarial, ctx.Seed, ctx.Log),
-        ["m2m"] = (o, ctx) => new M2mAugmentation(o.M2m, ctx.Seed, ctx.Log),
-    };
+    private static readonly StrategyDefinition[] s_rows =
+    [
+        NoAugmentation.Definition,
+        RandomOversampling.Definition,
+        RandomUndersampling.Definition,
+        Smote.Definition,
+        BorderlineSmote.Definition,
+        Adasyn.Definition,
+        DiffusionAugmentation.Definition,
+        AdversarialAugmentation.Fgsm,
+        AdversarialAugmentation.Pgd,
+        M2mAugmentation.Definition,
+    ];
 
-    public static IReadOnlyCollection<string> Names => s_table.Keys;
+    public static IReadOnlyList<string> Names { get; } = [.. s_rows.Select(r => r.Name)];
+
+    /// <summary>Every strategy's option section, once each, in table order (fgsm and pgd share one).</summary>
+    public static IReadOnlyList<IOptionSection> Sections { get; } = [.. s_rows.Select(r => r.Section).OfType<IOptionSection>().Distinct()];
+
+    public static StrategyDefinition Get(string name) =>
+        s_rows.FirstOrDefault(r => r.Name == name)
+        ?? throw new ArgumentException($"unknown augment.strategy '{name}' (known: {string.Join(", ", Names)})", nameof(name));
 
     public static IAugmentationStrategy Create(AugmentOptions options, AugmentContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return s_table.TryGetValue(options.Strategy, out var make)
-            ? make(options, context)
-            : throw new ArgumentException($"unknown augment.strategy '{options.Strategy}' (known: {string.Join(", ", s_table.Keys)})");
+        return Get(options.Strategy).Create(options, context);
     }
 }

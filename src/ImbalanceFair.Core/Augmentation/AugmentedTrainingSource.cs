@@ -1,4 +1,4 @@
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Augmentation;

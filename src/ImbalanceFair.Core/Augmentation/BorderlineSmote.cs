@@ -1,8 +1,9 @@
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 using Serilog;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -10,7 +11,8 @@ namespace ImbalanceFair.Core.Augmentation;
 /// <c>borderline-smote</c> (Han et al. 2005, with imbalanced-learn 0.10's rules and counts). For a class below its
 /// target, only its samples "in danger" seed new ones: those whose m nearest neighbours in the whole set (itself
 /// excluded) include m/2 ≤ m' &lt; m of other classes. A class with none gets no samples (imbalanced-learn skips it too;
-/// we log it).
+/// we log it). k and m are lowered where the data are too few, as in <see cref="Smote"/>: k to n_c − 1 for a class of
+/// n_c &lt; k + 1 images (a single image in danger is copied), m to the training set's size − 1, each with a warning.
 /// <list type="bullet">
 /// <item><c>borderline-1</c>: as SMOTE, but from a danger sample x_i towards one of its k nearest same-class
 /// neighbours, u ~ U[0, 1).</item>
@@ -24,6 +26,9 @@ namespace ImbalanceFair.Core.Augmentation;
 /// </summary>
 public sealed class BorderlineSmote : IAugmentationStrategy
 {
+    public static StrategyDefinition Definition { get; } = new("borderline-smote", BorderlineOptions.Section,
+        (o, ctx) => new BorderlineSmote(ctx.Seed, o.Section<BorderlineOptions>(), ctx.Descriptor.Classes, ctx.Log));
+
     private readonly long _seed;
     private readonly BorderlineOptions _options;
     private readonly IReadOnlyList<string>? _classNames;
@@ -53,22 +58,30 @@ public sealed class BorderlineSmote : IAugmentationStrategy
     {
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(targets);
-        var k = _options.K;
         var plan = new Interpolations();
+        var used = SmoteFamily.NoK(real.Classes);
+        var m = SmoteFamily.EffectiveWholeSetK(Name, "augment.borderline.m", _options.M, real.Count, _log);
         using var rows = SmoteFamily.Rows(real);
         foreach (var (c, members, need) in SmoteFamily.ClassesBelowTarget(real, targets))
         {
             var name = SmoteFamily.ClassName(_classNames, c);
-            var inDanger = InDanger(real, rows, c, _options.M);
+            var inDanger = m == 0 ? new bool[members.Length] : InDanger(real, rows, c, m);
             var danger = members.Where((_, i) => inDanger[i]).ToArray();
             var dangerInClass = Enumerable.Range(0, members.Length).Where(i => inDanger[i]).Select(i => (long)i).ToArray();
             if (danger.Length == 0)
             {
-                _log?.Warning("borderline-smote: no sample of class {Class} is in danger (m = {M}); the class gets no samples, as in imbalanced-learn", name, _options.M);
+                _log?.Warning("borderline-smote: no sample of class {Class} is in danger (m = {M}); the class gets no samples, as in imbalanced-learn", name, m);
                 continue;
             }
 
-            SmoteFamily.RequireNeighbors("augment.borderline.k", k, members.Length - 1, $"class '{name}'");
+            var k = SmoteFamily.EffectiveK(Name, "augment.borderline.k", _options.K, members.Length, name, _log);
+            used[c] = k;
+            if (k == 0)
+            {
+                SmoteFamily.AddCopies(plan, c, danger[0], need);
+                continue;
+            }
+
             var rng = new SeededRandom(_seed, SmoteFamily.BorderlineStream + c);
             long sameClass = need, otherClass = 0;
             if (_options.Kind == "borderline-2")
@@ -89,20 +102,21 @@ public sealed class BorderlineSmote : IAugmentationStrategy
 
             if (otherClass > 0)
             {
+                // A class in danger has other-class samples among its m neighbours, so there are some.
                 var others = Enumerable.Range(0, real.Count).Where(i => real.LabelsHost[i] != c).Select(i => (long)i).ToArray();
-                SmoteFamily.RequireNeighbors("augment.borderline.k", k, others.Length, $"the classes other than '{name}'");
+                var kOther = (int)Math.Min(k, others.Length);
                 using var otherRows = SmoteFamily.Select(rows, others);
-                var otherNns = NearestNeighbors.Search(otherRows, dangerRows, k);
+                var otherNns = NearestNeighbors.Search(otherRows, dangerRows, kOther);
                 for (var i = 0; i < otherClass; i++)
                 {
                     var row = rng.NextInt64(danger.Length);
-                    var col = rng.NextInt64(k);
-                    plan.Add(c, danger[row], others[otherNns[(row * k) + col]], 0.5f * rng.NextSingle());
+                    var col = rng.NextInt64(kOther);
+                    plan.Add(c, danger[row], others[otherNns[(row * kOther) + col]], 0.5f * rng.NextSingle());
                 }
             }
         }
 
-        return new EpochAugmentation(plan.Materialize(real));
+        return new EpochAugmentation(plan.Materialize(real)) { SmoteK = used };
     }
 
     /// <summary>imbalanced-learn 0.10's borderline-2 split: int(f·(n+1)) towards same-class and int((1−f)·n) towards other-class neighbours.</summary>
@@ -117,6 +131,28 @@ public sealed class BorderlineSmote : IAugmentationStrategy
     {
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(rows);
-        return SmoteFamily.OtherClassNeighbors(real, rows, c, m, "augment.borderline.m").Select(other => 2 * other >= m && other < m).ToArray();
+        return SmoteFamily.OtherClassNeighbors(real, rows, c, m).Select(other => 2 * other >= m && other < m).ToArray();
     }
+}
+
+public sealed record BorderlineOptions
+{
+    public int K { get; init; } = 5;
+
+    public int M { get; init; } = 10;
+
+    /// <summary>borderline-1 | borderline-2.</summary>
+    public string Kind { get; init; } = "borderline-1";
+
+    public static readonly OptionSection<BorderlineOptions> Section = new("borderline",
+        (y, d) =>
+        {
+            y.Allow("k", "m", "kind");
+            return new()
+            {
+                K = ConfigValues.Int32(y, "k", d.K, 1, 1000), M = ConfigValues.Int32(y, "m", d.M, 1, 1000),
+                Kind = ConfigValues.Choice(y, "kind", d.Kind, ["borderline-1", "borderline-2"]),
+            };
+        },
+        o => [S("k", Num(o.K)), S("m", Num(o.M)), S("kind", Str(o.Kind))]);
 }

@@ -1,9 +1,10 @@
 using System.Globalization;
 using ImbalanceFair.Core.Config;
-using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Data.Images;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -30,6 +31,18 @@ namespace ImbalanceFair.Core.Augmentation;
 /// </summary>
 public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
 {
+    public static StrategyDefinition Definition { get; } = new("diffusion", DiffusionOptions.Section,
+        (o, ctx) => new DiffusionAugmentation(o.Section<DiffusionOptions>(), ctx))
+    {
+        Check = (o, _) =>
+        {
+            if (string.IsNullOrEmpty(o.Section<DiffusionOptions>().Source))
+            {
+                throw new ConfigException("augment.diffusion.source: the diffusion strategy needs a folder of class sub-folders or a manifest CSV");
+            }
+        },
+    };
+
     private const long SelectionStream = 9000;
 
     private readonly DiffusionOptions _options;
@@ -264,4 +277,35 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
 
     private string Names(IEnumerable<int> classes) =>
         string.Join(", ", classes.Select(c => $"class '{ClassNames[c]}'"));
+}
+
+public sealed record DiffusionOptions
+{
+    /// <summary>A folder of class sub-folders, or a manifest CSV path,label[,attribute].</summary>
+    public string? Source { get; init; }
+
+    /// <summary>mix (add to the real data) | ffr (pre-train on class-balanced synthetic data, then fine-tune on real only).</summary>
+    public string Mode { get; init; } = "mix";
+
+    /// <summary>When a class has fewer images than it needs: false uses them all and warns; true fails.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>
+    /// With mode ffr: how many epochs (from the first) train on the synthetic images alone before the rest fine-tune on
+    /// the real data; null: ⌈epochs / 2⌉. From 0 (no synthetic stage) to train.epochs (no real stage).
+    /// </summary>
+    public int? FfrEpochs { get; init; }
+
+    public static readonly OptionSection<DiffusionOptions> Section = new("diffusion",
+        (y, d) =>
+        {
+            y.Allow("source", "mode", "strict", "ffr_epochs");
+            return new()
+            {
+                Source = ConfigValues.Path(y, "source"), Mode = ConfigValues.Choice(y, "mode", d.Mode, ["mix", "ffr"]),
+                Strict = y.GetBool("strict") ?? d.Strict,
+                FfrEpochs = y.Has("ffr_epochs") ? ConfigValues.Int32(y, "ffr_epochs", 0, 0, 100_000) : null,
+            };
+        },
+        o => [S("source", OrNull(o.Source)), S("mode", Str(o.Mode)), S("strict", Bool(o.Strict)), S("ffr_epochs", OrNull(o.FfrEpochs)).When(o.Mode == "ffr")]);
 }

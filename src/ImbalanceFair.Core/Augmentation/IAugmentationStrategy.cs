@@ -1,5 +1,5 @@
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 using Serilog;
 
@@ -25,6 +25,12 @@ public sealed class EpochAugmentation : IDisposable
 
     /// <summary>False for a stage that trains on added samples only (FFR's synthetic pre-training).</summary>
     public bool UseReal { get; }
+
+    /// <summary>
+    /// SMOTE family: per class, the number of same-class neighbours it was over-sampled with (k_eff, 0: copies of its
+    /// one image), null for a class that received nothing; null for the other strategies. split.csv's smote_k.
+    /// </summary>
+    public IReadOnlyList<int?>? SmoteK { get; init; }
 
     public void Dispose() => Added.Dispose();
 }

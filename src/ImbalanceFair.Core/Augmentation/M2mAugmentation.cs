@@ -1,9 +1,11 @@
-using ImbalanceFair.Core.Augmentation.Attacks;
+using ImbalanceFair.Core.Attacks;
 using ImbalanceFair.Core.Data;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 using Serilog;
 using F = ImbalanceFair.Torch.nn.functional;
+using ImbalanceFair.Core.Config;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -28,6 +30,9 @@ namespace ImbalanceFair.Core.Augmentation;
 /// </summary>
 public sealed class M2mAugmentation : IAugmentationStrategy
 {
+    public static StrategyDefinition Definition { get; } = new("m2m", M2mOptions.Section,
+        (o, ctx) => new M2mAugmentation(o.Section<M2mOptions>(), ctx.Seed, ctx.Log));
+
     private readonly M2mOptions _options;
     private readonly long _seed;
     private readonly ILogger _log;
@@ -200,4 +205,30 @@ public sealed class M2mAugmentation : IAugmentationStrategy
             epoch + 1, accepted.Count(a => a), tried.Length, _options.Gamma, n - accepted.Count(a => a));
         return new EpochAugmentation(new AddedSamples(output, labels, source, parent));
     }
+}
+
+public sealed record M2mOptions
+{
+    public double Beta { get; init; } = 0.999;
+
+    public double Lambda { get; init; } = 0.5;
+
+    public double Gamma { get; init; } = 0.9;
+
+    public int Steps { get; init; } = 10;
+
+    public double StepSize { get; init; } = 0.1;
+
+    public static readonly OptionSection<M2mOptions> Section = new("m2m",
+        (y, d) =>
+        {
+            y.Allow("beta", "lambda", "gamma", "steps", "step_size");
+            return new()
+            {
+                Beta = ConfigValues.Num(y, "beta", d.Beta, 0, 1, maxExclusive: true), Lambda = ConfigValues.Num(y, "lambda", d.Lambda, 0, double.MaxValue),
+                Gamma = ConfigValues.Num(y, "gamma", d.Gamma, 0, 1), Steps = ConfigValues.Int32(y, "steps", d.Steps, 1, 10_000),
+                StepSize = ConfigValues.Num(y, "step_size", d.StepSize, 0, double.MaxValue, minExclusive: true),
+            };
+        },
+        o => [S("beta", Num(o.Beta)), S("lambda", Num(o.Lambda)), S("gamma", Num(o.Gamma)), S("steps", Num(o.Steps)), S("step_size", Num(o.StepSize))]);
 }

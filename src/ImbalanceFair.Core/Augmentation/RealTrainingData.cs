@@ -1,3 +1,4 @@
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Augmentation;
@@ -9,7 +10,7 @@ namespace ImbalanceFair.Core.Augmentation;
 public sealed class RealTrainingData : IDisposable
 {
     private Tensor? _embeddings;
-    private Training.ClipClassifier? _embeddedBy;
+    private ClipClassifier? _embeddedBy;
 
     public RealTrainingData(Tensor images, Tensor labels, long[] originalIndices, int classes)
     {
@@ -38,10 +39,10 @@ public sealed class RealTrainingData : IDisposable
     public int Count => LabelsHost.Length;
 
     /// <summary>
-    /// The images' frozen embeddings under a linear probe's image tower (<see cref="Training.ClipClassifier.FrozenImageEmbeddings"/>),
+    /// The images' frozen embeddings under a linear probe's image tower (<see cref="ClipClassifier.FrozenImageEmbeddings"/>),
     /// computed once and kept: the tower does not train, so embedding-space SMOTE and the epochs' real part share them.
     /// </summary>
-    public Tensor FrozenEmbeddings(Training.ClipClassifier model)
+    public Tensor FrozenEmbeddings(ClipClassifier model)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (_embeddings is null || !ReferenceEquals(_embeddedBy, model))

@@ -1,5 +1,6 @@
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Torch;
+using Serilog;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -31,14 +32,51 @@ internal static class SmoteFamily
         }
     }
 
-    /// <summary>imbalanced-learn fails with fewer than k + 1 samples in a class it over-samples; so do we, saying which.</summary>
-    public static void RequireNeighbors(string key, int k, long available, string what)
+    /// <summary>
+    /// The k a class of <paramref name="members"/> real images is over-sampled with: k_eff = min(k, n_c − 1), so that a
+    /// tail class with fewer than k + 1 images still gets samples (imbalanced-learn fails there; with k set to n_c − 1
+    /// it does what we do). 0 for a single image: its samples are copies of it. Logs a warning when k_eff &lt; k.
+    /// </summary>
+    public static int EffectiveK(string strategy, string key, int k, long members, string className, ILogger? log)
     {
-        if (available < k)
+        var effective = (int)Math.Max(0, Math.Min(k, members - 1));
+        if (effective < k)
         {
-            throw new ConfigException($"{key} = {k} needs at least {k} neighbours for {what}, which has {available}; lower {key}");
+            log?.Warning(
+                "{Strategy}: class {Class} has {Members} real image(s), fewer than {Key} + 1 = {Needed}; it is over-sampled with k = {Effective}{Copies} (split.csv: smote_k)",
+                strategy, className, members, key, k + 1, effective, effective == 0 ? " (copies of its one image)" : string.Empty);
+        }
+
+        return effective;
+    }
+
+    /// <summary>
+    /// The neighbours of a whole-set rule (borderline's m, ADASYN's weights) for a training set of
+    /// <paramref name="count"/> images: min(k, count − 1), with a warning when lower (only a tiny training set is).
+    /// </summary>
+    public static int EffectiveWholeSetK(string strategy, string key, int k, long count, ILogger? log)
+    {
+        var effective = (int)Math.Max(0, Math.Min(k, count - 1));
+        if (effective < k)
+        {
+            log?.Warning("{Strategy}: the training set has {Count} images, fewer than {Key} + 1 = {Needed}; using {Effective} neighbours", strategy, count, key, k + 1, effective);
+        }
+
+        return effective;
+    }
+
+    /// <summary>A class with one real image (k_eff = 0): its <paramref name="need"/> samples are copies of it (λ = 0, neighbour = parent).</summary>
+    public static void AddCopies(Interpolations plan, int c, long member, long need)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        for (var i = 0; i < need; i++)
+        {
+            plan.Add(c, member, member, 0f);
         }
     }
+
+    /// <summary>The per-class k for split.csv's smote_k: null (empty cell) for the classes that received nothing.</summary>
+    public static int?[] NoK(int classes) => new int?[classes];
 
     /// <summary>
     /// The classes that receive samples, in class order: below their target and with at least one real sample to grow
@@ -63,12 +101,11 @@ internal static class SmoteFamily
     /// For each sample of class <paramref name="c"/> (in order), how many of its <paramref name="k"/> nearest neighbours
     /// in the whole set (itself excluded) belong to other classes: borderline's danger rule and ADASYN's weights.
     /// </summary>
-    public static int[] OtherClassNeighbors(RealTrainingData real, Tensor rows, int c, int k, string key)
+    public static int[] OtherClassNeighbors(RealTrainingData real, Tensor rows, int c, int k)
     {
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(rows);
         var members = real.IndicesOf(c);
-        RequireNeighbors(key, k, real.Count - 1, "the training set");
         using var queries = Select(rows, members);
         var nns = NearestNeighbors.Search(rows, queries, k, members);
         var other = new int[members.Length];

@@ -174,7 +174,15 @@ public sealed class YamlObject
         foreach (var (k, _) in _node.Children)
         {
             var name = (k as YamlScalarNode)?.Value ?? string.Empty;
-            if (!_known.Contains(name))
+            if (!_known.Contains(name) && _origins.Unknown is { } unknown)
+            {
+                var entry = $"{Dotted(name)}={CanonicalText(_node.Children[k])}";
+                if (!unknown.Contains(entry))
+                {
+                    unknown.Add(entry);
+                }
+            }
+            else if (!_known.Contains(name))
             {
                 throw new ConfigException(
                     $"{Origin(k)}: unknown key '{Dotted(name)}'.{Suggest(name)} Valid keys here: {string.Join(", ", _known.Order(StringComparer.Ordinal))}");
@@ -254,4 +262,10 @@ public sealed class YamlOrigins
     public Dictionary<YamlNode, string> Overrides { get; } = new(ReferenceEqualityComparer.Instance);
 
     public IReadOnlyList<string> AllKeys { get; init; } = [];
+
+    /// <summary>
+    /// Null: strict (an unknown key is an error). A list: lenient, for reading configs written by other versions of
+    /// imbfair (reports of old runs): unknown keys are collected here as <c>dotted.key=value</c> and otherwise ignored.
+    /// </summary>
+    public List<string>? Unknown { get; init; }
 }

@@ -1,4 +1,3 @@
-using ImbalanceFair.Core.Training;
 
 namespace ImbalanceFair.Core.Metrics;
 

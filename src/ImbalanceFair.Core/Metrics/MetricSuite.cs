@@ -11,61 +11,98 @@ public static class MetricSuite
     /// <summary>Equal-width bins of top-1 confidence for ECE (Guo et al. 2017 use 15).</summary>
     public const int EceBins = 15;
 
+    /// <summary>
+    /// The summary metrics (summary.csv's metric columns, DESIGN §6-7), in column order: each row is a metric's name,
+    /// its definition and its computation. Adding a metric is adding a row; summary.csv, metrics.json and reports
+    /// follow this table. docs/metrics.md gives sources and edge cases.
+    /// </summary>
+    public static IReadOnlyList<MetricDefinition> Table { get; } =
+    [
+        new("accuracy", "share of test samples classified correctly", x => x.Accuracy),
+        new("balanced_accuracy", "mean over classes with test samples of recall_c", x => Mean(x.Recalls)),
+        new("macro_f1", "mean over classes of F1_c (scikit-learn, zero_division=0)", x => Mean(x.F1s)),
+        new("worst_class_accuracy", "min_c recall_c", x => Min(x.Recalls)),
+        new("class_accuracy_gap", "max_c recall_c − min_c recall_c", x => Gap(x.Recalls)),
+        new("harmonic_mean_accuracy", "harmonic mean of recall_c", x => HarmonicMean(x.Recalls)),
+        new("many_accuracy", "mean recall over classes with more than 100 real training images", x => BucketMean(x.TestedClasses, Bucket.Many)),
+        new("medium_accuracy", "mean recall over classes with 20 to 100 real training images", x => BucketMean(x.TestedClasses, Bucket.Medium)),
+        new("few_accuracy", "mean recall over classes with fewer than 20 real training images", x => BucketMean(x.TestedClasses, Bucket.Few)),
+        new("worst_group_accuracy", "min accuracy over (class, attribute) groups with test samples", x => Min(x.GroupAccuracies)),
+        new("avg_group_accuracy", "mean accuracy over groups with test samples", x => Mean(x.GroupAccuracies)),
+        new("dpd", "mean over classes of the one-vs-rest demographic parity difference across attribute values (fairlearn)",
+            x => x.Input.HasAttribute ? DemographicParity(x.Counts, x.Input.Classes, x.Input.AttributeCount) : double.NaN),
+        new("eod", "mean over classes of the one-vs-rest equalized odds difference, worst of TPR and FPR gaps (fairlearn)",
+            x => x.Input.HasAttribute ? EqualizedOdds(x.Counts, x.Input.Classes, x.Input.AttributeCount) : double.NaN),
+        new("es_accuracy", "accuracy / (1 + Σ_g |acc_g − accuracy|) over attribute values, else classes (FairCLIP)",
+            x => EquityScaled(x.Accuracy, x.Input.HasAttribute ? AttributeAccuracies(x.Counts, x.Input.AttributeCount) : x.Recalls)),
+        new("ece", $"expected calibration error over {EceBins} equal-width bins of top-1 confidence",
+            x => ExpectedCalibrationError(x.Input.Confidence, x.Input.Labels, x.Input.Predicted)),
+        new("mean_alignment", "mean over test samples of cos(image, true class prompt)", x => Mean(x.Input.TrueAlignment)),
+        new("worst_class_alignment", "min_c of the class's mean alignment", x => Min([.. x.TestedClasses.Select(c => c.MeanAlignment)])),
+        new("alignment_gap", "max_c − min_c of the class's mean alignment margin", x => Gap([.. x.TestedClasses.Select(c => c.MeanMargin)])),
+        new("robust_accuracy", "share of test samples correct both clean and under eval.attack",
+            x => x.Input.RobustCorrect is null || x.Input.Count == 0 ? double.NaN : (double)x.Counts.RobustTotal / x.Input.Count),
+        new("worst_class_robust_accuracy", "min_c robust accuracy of the class",
+            x => x.Input.RobustCorrect is null ? double.NaN : Min([.. x.TestedClasses.Select(c => c.RobustAccuracy)])),
+        new("balanced_accuracy_ci_low", "2.5th percentile of balanced accuracy over bootstrap resamples of the test set",
+            x => x.Resamples is { } b ? Bootstrap.Percentile(b.Balanced, Bootstrap.LowPercent) : double.NaN),
+        new("balanced_accuracy_ci_high", "97.5th percentile of balanced accuracy over bootstrap resamples",
+            x => x.Resamples is { } b ? Bootstrap.Percentile(b.Balanced, Bootstrap.HighPercent) : double.NaN),
+        new("worst_group_accuracy_ci_low", "2.5th percentile of worst-group accuracy over bootstrap resamples",
+            x => x.Resamples is { } b ? Bootstrap.Percentile(b.WorstGroup, Bootstrap.LowPercent) : double.NaN),
+        new("worst_group_accuracy_ci_high", "97.5th percentile of worst-group accuracy over bootstrap resamples",
+            x => x.Resamples is { } b ? Bootstrap.Percentile(b.WorstGroup, Bootstrap.HighPercent) : double.NaN),
+    ];
+
     public static MetricReport Compute(MetricInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         input.Validate();
-        var n = input.Count;
-        var classes = input.Classes;
         var counts = Counts.Of(input);
         var perClass = PerClass(input, counts);
         var perGroup = PerGroup(input, counts);
+        var context = new MetricContext(input, counts, perClass, perGroup);
+        var summary = new SummaryMetrics(Table.ToDictionary(m => m.Name, m => m.Compute(context), StringComparer.Ordinal));
+        return new MetricReport(summary, perClass, perGroup);
+    }
 
-        // Classes with test samples: recall (= per-class accuracy) is defined only for them.
-        var recalls = perClass.Where(c => c.Test > 0).Select(c => c.Recall).ToArray();
-        var testedClasses = perClass.Where(c => c.Test > 0).ToArray();
-        var groupAccuracies = perGroup.Where(g => g.Test > 0).Select(g => g.Accuracy).ToArray();
-        var f1s = perClass.Where(c => !double.IsNaN(c.F1)).Select(c => c.F1).ToArray();
-        var accuracy = n == 0 ? double.NaN : (double)counts.CorrectTotal / n;
+    /// <summary>What a summary metric is computed from: the input, the counts and the per-class and per-group rows.</summary>
+    public sealed class MetricContext
+    {
+        private readonly Lazy<(double[] Balanced, double[] WorstGroup)?> _bootstrap;
 
-        var summary = new SummaryMetrics
+        internal MetricContext(MetricInput input, Counts counts, ClassMetrics[] perClass, GroupMetrics[] perGroup)
         {
-            Accuracy = accuracy,
-            BalancedAccuracy = Mean(recalls),
-            MacroF1 = Mean(f1s),
-            WorstClassAccuracy = Min(recalls),
-            ClassAccuracyGap = recalls.Length == 0 ? double.NaN : recalls.Max() - recalls.Min(),
-            HarmonicMeanAccuracy = HarmonicMean(recalls),
-            ManyAccuracy = BucketMean(testedClasses, Bucket.Many),
-            MediumAccuracy = BucketMean(testedClasses, Bucket.Medium),
-            FewAccuracy = BucketMean(testedClasses, Bucket.Few),
-            WorstGroupAccuracy = Min(groupAccuracies),
-            AvgGroupAccuracy = Mean(groupAccuracies),
-            Dpd = input.HasAttribute ? DemographicParity(counts, classes, input.AttributeCount) : double.NaN,
-            Eod = input.HasAttribute ? EqualizedOdds(counts, classes, input.AttributeCount) : double.NaN,
-            EsAccuracy = EquityScaled(accuracy, input.HasAttribute ? AttributeAccuracies(counts, input.AttributeCount) : recalls),
-            Ece = ExpectedCalibrationError(input.Confidence, input.Labels, input.Predicted),
-            MeanAlignment = Mean(input.TrueAlignment),
-            WorstClassAlignment = Min(testedClasses.Select(c => c.MeanAlignment).ToArray()),
-            AlignmentGap = Gap(testedClasses.Select(c => c.MeanMargin).ToArray()),
-            RobustAccuracy = input.RobustCorrect is null || n == 0 ? double.NaN : (double)counts.RobustTotal / n,
-            WorstClassRobustAccuracy = input.RobustCorrect is null ? double.NaN : Min(testedClasses.Select(c => c.RobustAccuracy).ToArray()),
-        };
+            Input = input;
+            Counts = counts;
 
-        if (input.BootstrapResamples > 0 && n > 0)
-        {
-            var (balanced, worstGroup) = Bootstrap.Replicates(
-                counts.GroupOf, counts.Correct, counts.ClassOfGroup, classes, input.BootstrapResamples, input.BootstrapSeed);
-            summary = summary with
-            {
-                BalancedAccuracyCiLow = Bootstrap.Percentile(balanced, Bootstrap.LowPercent),
-                BalancedAccuracyCiHigh = Bootstrap.Percentile(balanced, Bootstrap.HighPercent),
-                WorstGroupAccuracyCiLow = Bootstrap.Percentile(worstGroup, Bootstrap.LowPercent),
-                WorstGroupAccuracyCiHigh = Bootstrap.Percentile(worstGroup, Bootstrap.HighPercent),
-            };
+            // Classes with test samples: recall (= per-class accuracy) is defined only for them.
+            TestedClasses = [.. perClass.Where(c => c.Test > 0)];
+            Recalls = [.. TestedClasses.Select(c => c.Recall)];
+            GroupAccuracies = [.. perGroup.Where(g => g.Test > 0).Select(g => g.Accuracy)];
+            F1s = [.. perClass.Where(c => !double.IsNaN(c.F1)).Select(c => c.F1)];
+            Accuracy = input.Count == 0 ? double.NaN : (double)counts.CorrectTotal / input.Count;
+            _bootstrap = new(() => input.BootstrapResamples > 0 && input.Count > 0
+                ? Bootstrap.Replicates(counts.GroupOf, counts.Correct, counts.ClassOfGroup, input.Classes, input.BootstrapResamples, input.BootstrapSeed)
+                : null);
         }
 
-        return new MetricReport(summary, perClass, perGroup);
+        public MetricInput Input { get; }
+
+        internal Counts Counts { get; }
+
+        public ClassMetrics[] TestedClasses { get; }
+
+        public double[] Recalls { get; }
+
+        public double[] GroupAccuracies { get; }
+
+        public double[] F1s { get; }
+
+        public double Accuracy { get; }
+
+        /// <summary>Balanced and worst-group accuracy of each bootstrap resample (computed once, when a CI asks); null without resamples.</summary>
+        public (double[] Balanced, double[] WorstGroup)? Resamples => _bootstrap.Value;
     }
 
     /// <summary>
@@ -359,7 +396,7 @@ public static class MetricSuite
     }
 
     /// <summary>The counts every metric is computed from: one pass over the test samples.</summary>
-    private sealed class Counts
+    internal sealed class Counts
     {
         public required long[] ClassTotal { get; init; }
 

@@ -1,6 +1,8 @@
-using ImbalanceFair.Core.Augmentation.Attacks;
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Attacks;
+using ImbalanceFair.Core.Models;
+using ImbalanceFair.Core.Config;
 using ImbalanceFair.Torch;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Metrics;
 
@@ -28,11 +30,39 @@ public sealed record EvalAttackOptions
 
     public double StepSize => Alpha ?? Eps / 4;
 
+    public static EvalAttackOptions? Read(YamlObject? a)
+    {
+        if (a is null)
+        {
+            return null;
+        }
+
+        a.Allow("name", "eps", "alpha", "steps", "norm", "random_start");
+        var d = new EvalAttackOptions();
+        return new EvalAttackOptions
+        {
+            Name = ConfigValues.Choice(a, "name", d.Name, AttackMethods.Names),
+            Eps = ConfigValues.Num(a, "eps", d.Eps, 0, double.MaxValue),
+            Alpha = a.Has("alpha") ? ConfigValues.Num(a, "alpha", 0, 0, double.MaxValue, minExclusive: true) : null,
+            Steps = ConfigValues.Int32(a, "steps", d.Steps, 1, 10_000),
+            Norm = ConfigValues.Choice(a, "norm", d.Norm, ["linf", "l2"]),
+            RandomStart = a.GetBool("random_start") ?? d.RandomStart,
+        };
+    }
+
+    /// <summary>The <c>attack</c> mapping; a single-step attack reads neither step size, steps nor random start.</summary>
+    public ConfigNode Write()
+    {
+        var multi = AttackMethods.IsMultiStep(Name);
+        return M("attack", S("name", Str(Name)), S("eps", Num(Eps)), S("alpha", OrNull(Alpha)).When(multi), S("steps", Num(Steps)).When(multi),
+            S("norm", Str(Norm)), S("random_start", Bool(RandomStart)).When(multi));
+    }
+
     public void Validate()
     {
-        if (Name is not ("fgsm" or "pgd"))
+        if (!AttackMethods.Names.Contains(Name))
         {
-            throw new ArgumentException($"eval.attack.name must be fgsm or pgd, not '{Name}'");
+            throw new ArgumentException($"eval.attack.name must be one of {string.Join(", ", AttackMethods.Names)}, not '{Name}'");
         }
 
         if (!(Eps >= 0) || double.IsInfinity(Eps))
@@ -45,7 +75,7 @@ public sealed record EvalAttackOptions
             throw new ArgumentException($"eval.attack.alpha must be a finite number >= 0, not {a}");
         }
 
-        if (Name == "pgd" && Steps < 1)
+        if (AttackMethods.IsMultiStep(Name) && Steps < 1)
         {
             throw new ArgumentException($"eval.attack.steps must be at least 1, not {Steps}");
         }
@@ -97,9 +127,8 @@ public static class RobustAccuracy
             var x = images.narrow(0, start, len).to(ScalarType.Float32, classifier.Device) / 255.0;
             var y = labels.narrow(0, start, len).to(classifier.Device);
             var eps = torch.full([len], attack.Eps, device: classifier.Device);
-            var adv = attack.Name == "fgsm"
-                ? Attack.Fgsm(target.Logits, x, y, eps, norm)
-                : Attack.Pgd(target.Logits, x, y, eps, torch.full([len], attack.StepSize, device: classifier.Device), attack.Steps, norm, attack.RandomStart);
+            var adv = AttackMethods.Run(attack.Name,
+                new AttackCall(target.Logits, x, y, eps, torch.full([len], attack.StepSize, device: classifier.Device), attack.Steps, norm, attack.RandomStart));
             using var noGrad = torch.no_grad();
             target.Logits(x).argmax(-1).to(Device.CPU).CopyTo<long>(clean.AsSpan(start, len));
             target.Logits(adv).argmax(-1).to(Device.CPU).CopyTo<long>(adversarial.AsSpan(start, len));

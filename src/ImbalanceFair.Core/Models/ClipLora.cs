@@ -1,4 +1,6 @@
+using ImbalanceFair.Core.Config;
 using ImbalanceFair.Torch;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Models;
 
@@ -16,6 +18,36 @@ public sealed record LoraOptions
     public IReadOnlyList<string> TargetNames { get; init; } = ["q_proj", "v_proj"];
 
     public IReadOnlyList<string> TowerNames { get; init; } = ["vision", "text"];
+
+    /// <summary>The <c>train.lora</c> mapping; defaults when absent.</summary>
+    public static LoraOptions Read(YamlObject? y)
+    {
+        var d = new LoraOptions();
+        if (y is null)
+        {
+            return d;
+        }
+
+        y.Allow("rank", "alpha", "targets", "towers");
+        IReadOnlyList<string> Names(string key, IReadOnlyList<string> fallback, IReadOnlyCollection<string> known)
+        {
+            var names = y.GetStringList(key) ?? fallback;
+            var bad = names.Where(n => !known.Contains(n)).ToList();
+            return names.Count > 0 && bad.Count == 0 ? names
+                : throw new ConfigException($"train.lora.{key}: expected a non-empty list of {string.Join(", ", known)}{(bad.Count > 0 ? $", got '{bad[0]}'" : string.Empty)}");
+        }
+
+        return new LoraOptions
+        {
+            Rank = ConfigValues.Int32(y, "rank", d.Rank, 1, 4096),
+            Alpha = ConfigValues.Num(y, "alpha", d.Alpha, 0, double.MaxValue, minExclusive: true),
+            TargetNames = Names("targets", d.TargetNames, Targets),
+            TowerNames = Names("towers", d.TowerNames, Towers),
+        };
+    }
+
+    public ConfigNode Write() =>
+        M("lora", S("rank", Num(Rank)), S("alpha", Num(Alpha)), S("targets", List(TargetNames)), S("towers", List(TowerNames)));
 }
 
 /// <summary>

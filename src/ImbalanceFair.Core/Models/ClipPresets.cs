@@ -1,35 +1,63 @@
+using System.Text.Json;
+
 namespace ImbalanceFair.Core.Models;
 
 /// <summary>
-/// Named model sizes (`model.arch`). A ViT on 2 CPU cores is slow, so the presets are small and the patch
-/// grid is fixed (4x4 for tiny, 7x7 for small) whatever the image size; `tiny-conv` swaps the image tower for a
-/// small CNN (see docs/model.md for the measured throughput that motivates it).
+/// Named model sizes (<c>model.arch</c>), as data: one JSON file per preset in <c>Models/presets/</c> (open_clip's
+/// model_configs), embedded in the assembly; adding a preset is adding a file. A ViT preset gives a patch grid, not a
+/// patch size, so the same preset fits any image size the grid divides (a ViT on 2 CPU cores is slow, so the presets
+/// are small); an image size or vocabulary comes from the dataset. Keys not given take <see cref="ClipConfig"/>'s defaults.
 /// </summary>
 public static class ClipPresets
 {
-    public static IReadOnlyCollection<string> Names { get; } = ["tiny-clip", "small-clip", "tiny-clip-conv"];
+    private const string ResourcePrefix = "imbfair.preset.";
 
-    public static ClipConfig For(string name, int imageSize, int vocabSize, int contextLength) => name switch
+    private static readonly Dictionary<string, JsonElement> s_presets = Load();
+
+    public static IReadOnlyList<string> Names { get; } = [.. s_presets.Keys];
+
+    public static ClipConfig For(string name, int imageSize, int vocabSize, int contextLength)
     {
-        "tiny-clip" => new ClipConfig
+        if (!s_presets.TryGetValue(name, out var p))
         {
-            ImageSize = imageSize, PatchSize = Patch(imageSize, 4), VisionWidth = 64, VisionLayers = 2, VisionHeads = 4,
-            TextWidth = 64, TextLayers = 2, TextHeads = 4, EmbedDim = 64, VocabSize = vocabSize, ContextLength = contextLength,
-        },
-        "small-clip" => new ClipConfig
+            throw new ArgumentException($"unknown model.arch '{name}' (known: {string.Join(", ", Names)})", nameof(name));
+        }
+
+        var d = new ClipConfig();
+        int Int(string key, int fallback) => p.TryGetProperty(key, out var v) ? v.GetInt32() : fallback;
+        var tower = p.TryGetProperty("image_tower", out var t) ? t.GetString()! : d.ImageTower;
+        return new ClipConfig
         {
-            ImageSize = imageSize, PatchSize = Patch(imageSize, 7), VisionWidth = 128, VisionLayers = 4, VisionHeads = 4,
-            TextWidth = 128, TextLayers = 3, TextHeads = 4, EmbedDim = 128, VocabSize = vocabSize, ContextLength = contextLength,
-        },
-        "tiny-clip-conv" => new ClipConfig
+            ImageTower = tower,
+            ImageSize = imageSize,
+            PatchSize = tower == "conv" ? 1 : Patch(imageSize, Int("patch_grid", 0)),
+            VisionWidth = Int("vision_width", d.VisionWidth),
+            VisionLayers = Int("vision_layers", d.VisionLayers),
+            VisionHeads = Int("vision_heads", d.VisionHeads),
+            TextWidth = Int("text_width", d.TextWidth),
+            TextLayers = Int("text_layers", d.TextLayers),
+            TextHeads = Int("text_heads", d.TextHeads),
+            MlpRatio = Int("mlp_ratio", d.MlpRatio),
+            EmbedDim = Int("embed_dim", d.EmbedDim),
+            VocabSize = vocabSize,
+            ContextLength = contextLength,
+        };
+    }
+
+    private static Dictionary<string, JsonElement> Load()
+    {
+        var assembly = typeof(ClipPresets).Assembly;
+        var presets = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.StartsWith(ResourcePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
-            ImageTower = "conv", ImageSize = imageSize, PatchSize = 1, VisionWidth = 64, TextWidth = 64, TextLayers = 2,
-            TextHeads = 4, EmbedDim = 64, VocabSize = vocabSize, ContextLength = contextLength,
-        },
-        _ => throw new ArgumentException($"unknown model.arch '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
-    };
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            presets[Path.GetFileNameWithoutExtension(resource[ResourcePrefix.Length..])] = JsonDocument.Parse(stream).RootElement.Clone();
+        }
+
+        return presets;
+    }
 
     private static int Patch(int imageSize, int grid) =>
-        imageSize % grid == 0 ? imageSize / grid
+        grid > 0 && imageSize % grid == 0 ? imageSize / grid
         : throw new ArgumentException($"image size {imageSize} is not divisible into a {grid}x{grid} patch grid; resize the dataset (image_size) or choose explicit sizes");
 }

@@ -62,7 +62,11 @@ public static class ReportCharts
         };
     }
 
-    /// <summary>Every class of every group at its mean training count (n_train_total, after augmentation; n_train_real when absent).</summary>
+    /// <summary>
+    /// Every class of every group at its mean real training count (n_train_real), coloured by strategy: the real count
+    /// is what the imbalance took away, so the tail's accuracy shows against it; after augmentation (n_train_total,
+    /// in the tooltip) every grown class would sit at the head count.
+    /// </summary>
     private static JsonObject PerClass(ReportModel report, Func<GroupStats, string> series)
     {
         var values = new JsonArray();
@@ -70,16 +74,15 @@ public static class ReportCharts
         {
             foreach (var c in g.Classes)
             {
-                var n = c.TrainTotal.N > 0 ? c.TrainTotal.Mean : c.TrainReal.Mean;
-                if (c.Accuracy.N > 0 && n > 0)
+                if (c.Accuracy.N > 0 && c.TrainReal.N > 0 && c.TrainReal.Mean > 0)
                 {
                     values.Add(new JsonObject
                     {
                         ["series"] = series(g),
                         ["ratio"] = g.Group.Identity.ImbalanceRatio,
                         ["class"] = c.ClassName,
-                        ["n_train"] = n,
-                        ["n_train_real"] = Finite(c.TrainReal.Mean),
+                        ["n_train_real"] = c.TrainReal.Mean,
+                        ["n_train_total"] = Finite(c.TrainTotal.Mean),
                         ["accuracy"] = c.Accuracy.Mean,
                     });
                 }
@@ -94,10 +97,10 @@ public static class ReportCharts
             ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["opacity"] = 0.7 },
             ["encoding"] = new JsonObject
             {
-                ["x"] = new JsonObject { ["field"] = "n_train", ["type"] = "quantitative", ["scale"] = new JsonObject { ["type"] = "log" }, ["title"] = "training images of the class (n_train_total, log scale)" },
+                ["x"] = new JsonObject { ["field"] = "n_train_real", ["type"] = "quantitative", ["scale"] = new JsonObject { ["type"] = "log" }, ["title"] = "real training images of the class (n_train_real, log scale)" },
                 ["y"] = new JsonObject { ["field"] = "accuracy", ["type"] = "quantitative", ["title"] = "class accuracy (mean over seeds)" },
                 ["color"] = Nominal("series", "strategy"),
-                ["tooltip"] = Tooltip("series", "ratio", "class", "n_train", "n_train_real", "accuracy"),
+                ["tooltip"] = Tooltip("series", "ratio", "class", "n_train_real", "n_train_total", "accuracy"),
             },
         };
     }

@@ -11,6 +11,7 @@ public static class ReportCsv
 {
     public const string FileName = "report.csv";
     public const string PerClassFileName = "report_per_class.csv";
+    public const string CompareFileName = "report_compare.csv";
 
     private static readonly string[] GroupColumns = ["group_id", "name", "dataset", "strategy", "imbalance_ratio", "arch", "train_mode", "loss", "epochs", "variant", "seeds"];
 
@@ -18,6 +19,31 @@ public static class ReportCsv
 
     public static IReadOnlyList<string> PerClassColumns { get; } =
         [.. GroupColumns, "class_index", "class_name", "bucket", "n", "n_train_real", "n_train_total", "accuracy_mean", "accuracy_std", "accuracy_se", "robust_accuracy_mean", "robust_accuracy_std"];
+
+    /// <summary>report_compare.csv: what the two groups share, what tells them apart, then the paired statistics.</summary>
+    public static IReadOnlyList<string> CompareColumns { get; } =
+    [
+        "comparison", "a_group_id", "b_group_id", "name", "dataset", "imbalance_ratio", "arch", "train_mode", "epochs",
+        "a_strategy", "a_loss", "a_variant", "b_strategy", "b_loss", "b_variant", "metric", "n", "seeds", "mean_a", "mean_b",
+        "mean_diff", "ci_low", "ci_high", "p_ttest", "p_ttest_holm", "p_signflip", "p_signflip_holm",
+    ];
+
+    public static string CompareText(ReportModel report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return CsvFile.ToText(CompareColumns, report.Comparisons.Select(r =>
+        {
+            var (a, b, s) = (r.A.Group, r.B.Group, r.Stats);
+            return (IReadOnlyList<string>)
+            [
+                r.Comparison, a.GroupId, b.GroupId, a.Identity.Name, a.Identity.Dataset, CsvFile.Number(a.Identity.ImbalanceRatio), a.Identity.Arch,
+                a.Identity.TrainMode, CsvFile.Number(a.Identity.Epochs), a.Identity.Strategy, a.Identity.Loss, a.Variant, b.Identity.Strategy,
+                b.Identity.Loss, b.Variant, r.Metric, CsvFile.Number(s.N), string.Join(' ', r.Seeds.Select(CsvFile.Number)), CsvFile.Number(r.MeanA),
+                CsvFile.Number(r.MeanB), CsvFile.Number(s.MeanDiff), CsvFile.Number(s.CiLow), CsvFile.Number(s.CiHigh), CsvFile.Number(s.PTTest),
+                CsvFile.Number(r.PTTestHolm), CsvFile.Number(s.PSignFlip), CsvFile.Number(r.PSignFlipHolm),
+            ];
+        }));
+    }
 
     public static string Text(ReportModel report)
     {

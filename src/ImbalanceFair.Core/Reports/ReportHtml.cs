@@ -74,7 +74,9 @@ public static class ReportHtml
 
         html.Append("</div>\n");
         AppendTable(html, report);
+        AppendComparisons(html, report);
         AppendSkipped(html, report);
+        AppendUnknownKeys(html, report);
         var specs = new JsonObject();
         foreach (var (id, _, spec) in charts)
         {
@@ -111,6 +113,34 @@ public static class ReportHtml
         html.Append("</tbody>\n</table>\n");
     }
 
+    private static void AppendComparisons(StringBuilder html, ReportModel report)
+    {
+        if (report.Comparisons.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Paired comparisons</h2>\n<p>").Append(Encode(ReportMarkdown.CompareExplanation)).Append("</p>\n<table id=\"compare-table\">\n<thead><tr>");
+        foreach (var title in ReportMarkdown.CompareTitles)
+        {
+            html.Append("<th>").Append(Encode(title)).Append("</th>");
+        }
+
+        html.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in report.Comparisons)
+        {
+            html.Append("<tr>");
+            foreach (var (cell, i) in ReportMarkdown.CompareCells(row).Select((c, i) => (c, i)))
+            {
+                html.Append(i is 0 or 2 or 3 or 4 ? "<td>" : "<td class=\"num\">").Append(Encode(cell)).Append("</td>");
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n");
+    }
+
     private static void AppendSkipped(StringBuilder html, ReportModel report)
     {
         if (report.Skipped.Count == 0)
@@ -122,6 +152,22 @@ public static class ReportHtml
         foreach (var s in report.Skipped)
         {
             html.Append("<li><code>").Append(Encode(s.Location)).Append("</code>: ").Append(Encode(s.Reason)).Append("</li>\n");
+        }
+
+        html.Append("</ul>\n");
+    }
+
+    private static void AppendUnknownKeys(StringBuilder html, ReportModel report)
+    {
+        if (report.RunsWithUnknownKeys.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Config keys unknown to this version</h2>\n<p>Read leniently (made by another version of imbfair); the keys are kept as text and still tell groups apart.</p>\n<ul>\n");
+        foreach (var r in report.RunsWithUnknownKeys)
+        {
+            html.Append("<li><code>").Append(Encode(r.Location)).Append("</code>: ").Append(Encode(string.Join(", ", r.UnknownConfigKeys))).Append("</li>\n");
         }
 
         html.Append("</ul>\n");

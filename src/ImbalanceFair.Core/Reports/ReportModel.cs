@@ -23,12 +23,22 @@ public sealed record ReportModel(IReadOnlyList<GroupStats> Groups, IReadOnlyList
 {
     public int RunCount => Groups.Sum(g => g.Group.Runs.Count);
 
-    /// <summary>Groups the runs by <see cref="RunGrouping"/> and aggregates every summary metric and every class over the seeds.</summary>
-    public static ReportModel Build(CollectedRuns collected)
+    /// <summary>Runs whose config.resolved.yaml has keys this version does not know: read leniently, listed in the report.</summary>
+    public IReadOnlyList<ReportRun> RunsWithUnknownKeys =>
+        [.. Groups.SelectMany(g => g.Group.Runs).Where(r => r.UnknownConfigKeys.Count > 0).OrderBy(r => r.Location, StringComparer.Ordinal)];
+
+    /// <summary>The paired comparisons asked for (<c>--compare</c>); empty without.</summary>
+    public IReadOnlyList<ComparisonRow> Comparisons { get; init; } = [];
+
+    /// <summary>
+    /// Groups the runs by <see cref="RunGrouping"/> and aggregates every summary metric and every class over the seeds;
+    /// then the paired comparisons of <paramref name="compare"/>, if any.
+    /// </summary>
+    public static ReportModel Build(CollectedRuns collected, IReadOnlyList<ComparePair>? compare = null)
     {
         ArgumentNullException.ThrowIfNull(collected);
         var groups = RunGrouping.Group(collected.Finished).Select(Aggregate).ToList();
-        return new ReportModel(groups, collected.Skipped);
+        return new ReportModel(groups, collected.Skipped) { Comparisons = compare is { Count: > 0 } ? Reports.Comparisons.Build(groups, compare) : [] };
     }
 
     private static GroupStats Aggregate(RunGroup group)

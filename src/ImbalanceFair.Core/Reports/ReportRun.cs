@@ -1,4 +1,5 @@
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Runs;
 
 namespace ImbalanceFair.Core.Reports;
 
@@ -27,7 +28,11 @@ public sealed record ReportRun(
     double TrainImagesPerSecond,
     string Device,
     IReadOnlyList<ReportClassRow> Classes,
-    RunConfig? Config);
+    RunConfig? Config)
+{
+    /// <summary>Keys of config.resolved.yaml this version of imbfair does not know (renamed or removed since), as key=value.</summary>
+    public IReadOnlyList<string> UnknownConfigKeys { get; init; } = [];
+}
 
 /// <summary>A run directory the report did not use, and why (unfinished, missing or unreadable files, duplicate).</summary>
 public sealed record SkippedRun(string Location, string Reason);

@@ -7,13 +7,14 @@ public sealed record ReportOutcome(string OutDir, IReadOnlyList<string> Files, R
 
 /// <summary>
 /// `imbfair report`: collects the runs under the folders, aggregates them and writes report.csv,
-/// report_per_class.csv, report.md and report.html into <c>outDir</c> (default: the first folder). All four are
+/// report_per_class.csv, report.md and report.html into <c>outDir</c> (default: the first folder), and with
+/// <c>--compare</c> report_compare.csv (<see cref="Comparisons"/>). All of them are
 /// composed in memory first and then written together (<see cref="AtomicFile.WriteAll"/>), so an error leaves no
 /// half-written or mismatched report behind.
 /// </summary>
 public static class ReportWriter
 {
-    public static ReportOutcome Write(IReadOnlyList<string> folders, string? outDir = null)
+    public static ReportOutcome Write(IReadOnlyList<string> folders, string? outDir = null, IReadOnlyList<ComparePair>? compare = null)
     {
         ArgumentNullException.ThrowIfNull(folders);
         var collected = RunCollector.Collect(folders);
@@ -24,7 +25,7 @@ public static class ReportWriter
             throw new ReportException($"no finished runs (a folder with done, summary.csv and per_class.csv) under {string.Join(", ", folders)}{skipped}");
         }
 
-        var model = ReportModel.Build(collected);
+        var model = ReportModel.Build(collected, compare);
         var dir = outDir ?? folders[0];
         Directory.CreateDirectory(dir);
         var files = new List<(string Path, string Text)>
@@ -34,6 +35,11 @@ public static class ReportWriter
             (Path.Combine(dir, ReportMarkdown.FileName), ReportMarkdown.Text(model)),
             (Path.Combine(dir, ReportHtml.FileName), ReportHtml.Text(model)),
         };
+        if (model.Comparisons.Count > 0)
+        {
+            files.Add((Path.Combine(dir, ReportCsv.CompareFileName), ReportCsv.CompareText(model)));
+        }
+
         AtomicFile.WriteAll(files);
         return new ReportOutcome(dir, files.Select(f => f.Path).ToList(), model);
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Results;
+using ImbalanceFair.Core.Runs;
 
 namespace ImbalanceFair.Core.Reports;
 
@@ -111,7 +112,8 @@ public static class RunCollector
     {
         var summary = ReadSummaryRow(Path.Combine(dir, ResultFiles.SummaryFile));
         var configPath = Path.Combine(dir, ConfigFile);
-        var config = File.Exists(configPath) ? RunConfigReader.Load(configPath) : null;
+        // Leniently: a key renamed since the run was made must not make every old run unreadable.
+        var (config, unknown) = File.Exists(configPath) ? RunConfigReader.LoadLenient(configPath) : (null, []);
         return new ReportRun(
             location,
             summary["run_id"],
@@ -124,7 +126,10 @@ public static class RunCollector
             Number(summary, "train_images_per_second", ResultFiles.SummaryFile),
             summary.GetValueOrDefault("device", string.Empty),
             ReadClasses(Path.Combine(dir, ResultFiles.PerClassFile)),
-            config);
+            config)
+        {
+            UnknownConfigKeys = unknown,
+        };
     }
 
     private static Dictionary<string, string> ReadSummaryRow(string path)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Runs;
 using YamlDotNet.RepresentationModel;
 
 namespace ImbalanceFair.Core.Reports;
@@ -51,7 +52,10 @@ public static class RunGrouping
         ArgumentNullException.ThrowIfNull(run);
         if (run.Config is { } config)
         {
-            return RunConfigWriter.Hash12(config with { Seed = 0 });
+            // Keys this version does not know still tell runs apart: they join the hash as text.
+            var id = RunConfigWriter.Hash12(config with { Seed = 0 });
+            return run.UnknownConfigKeys.Count == 0 ? id
+                : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', [id, .. run.UnknownConfigKeys.Order(StringComparer.Ordinal)]))))[..12];
         }
 
         var i = run.Identity;
@@ -72,10 +76,10 @@ public static class RunGrouping
     }
 
     /// <summary>The canonical YAML of the config as dotted key → scalar text, without the keys that do not define an experiment.</summary>
-    private static Dictionary<string, string> Flatten(RunConfig config)
+    internal static Dictionary<string, string> Flatten(RunConfig config)
     {
         var yaml = new YamlStream();
-        using (var reader = new StringReader(RunConfigWriter.ToYaml(config with { Seed = 0 })))
+        using (var reader = new StringReader(RunConfigWriter.IdentityYaml(config with { Seed = 0 })))
         {
             yaml.Load(reader);
         }

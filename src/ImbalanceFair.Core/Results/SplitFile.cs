@@ -7,6 +7,8 @@ namespace ImbalanceFair.Core.Results;
 /// <summary>One class's row of split.csv.</summary>
 /// <param name="TrainReal">Real training images this run uses (after undersampling, when the strategy drops some).</param>
 /// <param name="Bucket">By the real training count of the split, before any resampling (DESIGN §7).</param>
+/// <param name="SmoteK">SMOTE family: the neighbours the class was over-sampled with (k, or n_c − 1 for a class too small
+/// for k; 0: copies of its one image); null (an empty cell) when it received nothing or the strategy has no k.</param>
 public sealed record SplitRow(
     int ClassIndex,
     string ClassName,
@@ -18,7 +20,8 @@ public sealed record SplitRow(
     long AddedAdversarial,
     long AddedM2m,
     long Val,
-    long Test)
+    long Test,
+    int? SmoteK = null)
 {
     /// <summary>What the model trains on: the real images used plus every added one.</summary>
     public long TrainTotal => TrainReal + AddedOversample + AddedSmote + AddedSynthetic + AddedAdversarial + AddedM2m;
@@ -32,7 +35,7 @@ public static class SplitFile
     public static IReadOnlyList<string> Header { get; } =
     [
         "class_index", "class_name", "bucket", "n_train_real", "n_added_oversample", "n_added_smote", "n_added_synthetic",
-        "n_added_adversarial", "n_added_m2m", "n_train_total", "n_val", "n_test",
+        "n_added_adversarial", "n_added_m2m", "n_train_total", "n_val", "n_test", "smote_k",
     ];
 
     /// <summary>
@@ -45,7 +48,7 @@ public static class SplitFile
     /// (the model trained on the synthetic images, then on the real ones).
     /// </remarks>
     public static IReadOnlyList<SplitRow> Rows(IReadOnlyList<string> classNames, DataSplit split, AddedSamples? added = null,
-        long[]? keptReal = null, IReadOnlyList<long>? realLabels = null)
+        long[]? keptReal = null, IReadOnlyList<long>? realLabels = null, IReadOnlyList<int?>? smoteK = null)
     {
         ArgumentNullException.ThrowIfNull(classNames);
         ArgumentNullException.ThrowIfNull(split);
@@ -76,7 +79,7 @@ public static class SplitFile
         var m2m = Added(SampleSource.M2m);
         return Enumerable.Range(0, classes)
             .Select(c => new SplitRow(c, classNames[c], split.BucketOf(c), real[c], oversample[c], smote[c], synthetic[c], adversarial[c], m2m[c],
-                split.ValCounts[c], split.TestCounts[c]))
+                split.ValCounts[c], split.TestCounts[c], smoteK is not null && c < smoteK.Count ? smoteK[c] : null))
             .ToList();
     }
 
@@ -84,10 +87,10 @@ public static class SplitFile
     public static IReadOnlyList<SplitRow> Rows(IReadOnlyList<string> classNames, DataSplit split, EpochAugmentation? epoch, RealTrainingData real)
     {
         ArgumentNullException.ThrowIfNull(real);
-        return Rows(classNames, split, epoch?.Added, epoch?.KeptReal, real.LabelsHost);
+        return Rows(classNames, split, epoch?.Added, epoch?.KeptReal, real.LabelsHost, epoch?.SmoteK);
     }
 
-    /// <summary>Writes split.csv (atomically) with <see cref="Rows(IReadOnlyList{string}, DataSplit, AddedSamples?, long[]?, IReadOnlyList{long}?)"/>.</summary>
+    /// <summary>Writes split.csv (atomically) with <see cref="Rows(IReadOnlyList{string}, DataSplit, AddedSamples?, long[]?, IReadOnlyList{long}?, IReadOnlyList{int?}?)"/>.</summary>
     public static void Write(string path, IReadOnlyList<string> classNames, DataSplit split, AddedSamples? added = null,
         long[]? keptReal = null, IReadOnlyList<long>? realLabels = null) =>
         Write(path, Rows(classNames, split, added, keptReal, realLabels));
@@ -100,6 +103,7 @@ public static class SplitFile
             CsvFile.Number(r.ClassIndex), r.ClassName, r.Bucket.Name(), CsvFile.Number(r.TrainReal), CsvFile.Number(r.AddedOversample),
             CsvFile.Number(r.AddedSmote), CsvFile.Number(r.AddedSynthetic), CsvFile.Number(r.AddedAdversarial), CsvFile.Number(r.AddedM2m),
             CsvFile.Number(r.TrainTotal), CsvFile.Number(r.Val), CsvFile.Number(r.Test),
+            r.SmoteK is { } k ? CsvFile.Number(k) : string.Empty,
         ]));
     }
 }

@@ -1,6 +1,7 @@
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Data.Split;
 using ImbalanceFair.Core.Metrics;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Results;
 using ImbalanceFair.Core.Training;
 using Serilog;

@@ -1,3 +1,4 @@
+using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Models;
@@ -35,15 +36,7 @@ public sealed record RunPlan(RunConfig Config, DatasetDescriptor Dataset, Device
             throw new ConfigException($"dataset.attribute: kind color tints grey images, but '{dataset.Name}' has {dataset.Channels} channels; use kind manifest or a grey dataset");
         }
 
-        if (config.Augment.Strategy is "smote" && config.Augment.Smote.Space == "embedding" && config.Train.Mode != TrainMode.LinearProbe)
-        {
-            throw new ConfigException("augment.smote.space: embedding interpolates frozen image embeddings and needs train.mode: linear-probe");
-        }
-
-        if (config.Augment.Strategy == "diffusion" && string.IsNullOrEmpty(config.Augment.Diffusion.Source))
-        {
-            throw new ConfigException("augment.diffusion.source: the diffusion strategy needs a folder of class sub-folders or a manifest CSV");
-        }
+        AugmentationStrategies.Get(config.Augment.Strategy).Check?.Invoke(config.Augment, new StrategyPlan(config.Train.Mode, dataset));
 
         if (HfClipDirectory.IsDirectoryArch(config.Model.Arch))
         {

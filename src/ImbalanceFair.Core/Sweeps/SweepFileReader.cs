@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Runs;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

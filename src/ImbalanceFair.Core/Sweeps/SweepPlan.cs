@@ -11,6 +11,12 @@ public sealed record PlannedTrial(Trial Trial, RunPlan Run)
     /// <summary>The run directory as an absolute path (trials.csv outlives the folder the sweep was started from).</summary>
     public string RunDir => Path.GetFullPath(Run.RunDir);
 
+    /// <summary>
+    /// The index of the first trial that is the same experiment (same run hash: only another strategy's options
+    /// differ, say), or null. A duplicate is not run again: it shares that trial's run directory.
+    /// </summary>
+    public int? DuplicateOf { get; init; }
+
     /// <summary>What `imbfair run` gets after the base config: the sweep's name first, then the trial's overrides.</summary>
     public IReadOnlyList<string> RunArguments(SweepDefinition sweep) => [sweep.BaseConfig, $"name={sweep.Name}", .. Trial.Overrides.Select(o => o.ToString())];
 }
@@ -44,14 +50,16 @@ public sealed record SweepPlan(SweepDefinition Sweep, IReadOnlyList<PlannedTrial
                 throw new ConfigException($"{sweep.File}: trial {trial.Index} ({trial.OverridesText}): {message}", e);
             }
 
-            trials.Add(new PlannedTrial(trial, run));
-        }
+            // A trial whose keys differ from an earlier one's only where they do not apply is the same experiment, run
+            // once; one whose whole config is the same is a repeated value in the file.
+            var first = trials.FirstOrDefault(t => t.Run.Hash == run.Hash);
+            if (first is not null && RunConfigWriter.ToYaml(first.Run.Config) == RunConfigWriter.ToYaml(run.Config))
+            {
+                throw new ConfigException(
+                    $"{sweep.File}: trials {first.Index} ({first.Trial.OverridesText}) and {trial.Index} ({trial.OverridesText}) resolve to the same config ({run.RunDir}); remove the duplicate value or variant");
+            }
 
-        foreach (var same in trials.GroupBy(t => t.Run.Hash).Where(g => g.Count() > 1))
-        {
-            var list = same.ToList();
-            throw new ConfigException(
-                $"{sweep.File}: trials {list[0].Index} ({list[0].Trial.OverridesText}) and {list[1].Index} ({list[1].Trial.OverridesText}) resolve to the same config ({list[0].Run.RunDir}); remove the duplicate value or variant");
+            trials.Add(new PlannedTrial(trial, run) { DuplicateOf = first?.DuplicateOf ?? first?.Index });
         }
 
         var dir = Path.GetFullPath(Path.GetDirectoryName(trials[0].Run.RunDir)!);
@@ -59,4 +67,7 @@ public sealed record SweepPlan(SweepDefinition Sweep, IReadOnlyList<PlannedTrial
     }
 
     public string TrialsCsv => Path.Combine(Dir, TrialsFile.FileName);
+
+    /// <summary>The trials that are distinct experiments (each run directory once), in index order.</summary>
+    public IReadOnlyList<PlannedTrial> Distinct => [.. Trials.Where(t => t.DuplicateOf is null)];
 }

@@ -50,7 +50,8 @@ public sealed class SweepRunner
         }
 
         Record();
-        var queue = new ConcurrentQueue<PlannedTrial>(trials);
+        // One experiment runs once, however many selected trials name it (they differ only in keys that do not apply).
+        var queue = new ConcurrentQueue<PlannedTrial>(trials.GroupBy(t => t.RunDir, StringComparer.Ordinal).Select(g => g.First()));
         var environment = ChildEnvironment();
         using var stop = cancel.Register(() =>
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
-using ImbalanceFair.Torch;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch.Serialization;
+using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Training;
 

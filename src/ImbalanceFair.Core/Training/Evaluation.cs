@@ -1,12 +1,8 @@
+using ImbalanceFair.Core.Metrics;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Training;
-
-/// <summary>Per-sample outputs of a model on a set of images, on the host.</summary>
-public sealed record Predictions(long[] Labels, long[] Predicted, float[] Confidence, float[] TrueAlignment, float[] AlignmentMargin)
-{
-    public int Count => Labels.Length;
-}
 
 public static class Evaluation
 {

@@ -1,48 +1,10 @@
+using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training.Losses;
+using ImbalanceFair.Core.Training.Sampling;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
 namespace ImbalanceFair.Core.Training;
-
-public enum TrainMode
-{
-    /// <summary>No training: classify by the cosine between image and class-prompt embeddings.</summary>
-    ZeroShot,
-
-    /// <summary>Cross-entropy over scaled cosine logits against the class prompts; both towers train (FLYP-style).</summary>
-    TextHead,
-
-    /// <summary>Frozen towers; a linear head initialised from the class-prompt embeddings trains.</summary>
-    LinearProbe,
-
-    /// <summary>Text-head's classifier, but only low-rank adapters on the named projections train (train.lora).</summary>
-    Lora,
-}
-
-public sealed record OptimizerOptions
-{
-    public string Name { get; init; } = "adamw";
-
-    public double Lr { get; init; } = 1e-3;
-
-    public double WeightDecay { get; init; } = 0.05;
-
-    /// <summary>AdamW's betas and epsilon; CLIP's own values (β₂ = 0.98, ε = 1e-6) suit small-batch contrastive training.</summary>
-    public double Beta1 { get; init; } = 0.9;
-
-    public double Beta2 { get; init; } = 0.98;
-
-    public double Eps { get; init; } = 1e-6;
-
-    /// <summary>SGD only.</summary>
-    public double Momentum { get; init; } = 0.9;
-}
-
-public sealed record ScheduleOptions
-{
-    /// <summary>"cosine" (cosine decay after linear warmup) or "constant" (linear warmup, then flat).</summary>
-    public string Name { get; init; } = "cosine";
-
-    public long WarmupSteps { get; init; } = 100;
-}
 
 /// <summary>The <c>train</c> keys of the run config (DESIGN §5).</summary>
 public sealed record TrainOptions
@@ -50,7 +12,7 @@ public sealed record TrainOptions
     public TrainMode Mode { get; init; } = TrainMode.TextHead;
 
     /// <summary>train.lora: the adapters of train.mode lora.</summary>
-    public Models.LoraOptions Lora { get; init; } = new();
+    public LoraOptions Lora { get; init; } = new();
 
     public string Loss { get; init; } = "ce";
 
@@ -77,4 +39,60 @@ public sealed record TrainOptions
 
     /// <summary>A train_log.csv row every this many steps (and at each epoch's end).</summary>
     public int LogEvery { get; init; } = 10;
+
+    public static TrainOptions Read(YamlObject? y)
+    {
+        var d = new TrainOptions();
+        if (y is null)
+        {
+            return d;
+        }
+
+        y.Allow("mode", "loss", "tau", "gamma", "beta", "sampler", "epochs", "batch_size", "optimizer", "schedule", "precision", "select", "grad_clip", "log_every", "lora");
+        var lossDefaults = d.LossOptions;
+        return new TrainOptions
+        {
+            Mode = TrainModes.Parse(ConfigValues.Choice(y, "mode", TrainModes.NameOf(d.Mode), TrainModes.Names)),
+            Lora = LoraOptions.Read(y.GetObject("lora")),
+            Loss = ConfigValues.Choice(y, "loss", d.Loss, Losses.Losses.Names),
+            LossOptions = new LossOptions
+            {
+                Tau = ConfigValues.Num(y, "tau", lossDefaults.Tau, double.MinValue, double.MaxValue),
+                Gamma = ConfigValues.Num(y, "gamma", lossDefaults.Gamma, 0, double.MaxValue),
+                Beta = ConfigValues.Num(y, "beta", lossDefaults.Beta, 0, 1),
+            },
+            Sampler = ConfigValues.Choice(y, "sampler", d.Sampler, Samplers.Names),
+            Epochs = ConfigValues.Int32(y, "epochs", d.Epochs, 0, 100_000),
+            BatchSize = ConfigValues.Int32(y, "batch_size", d.BatchSize, 1, 1_000_000),
+            Optimizer = OptimizerOptions.Read(y.GetObject("optimizer")),
+            Schedule = ScheduleOptions.Read(y.GetObject("schedule")),
+            Precision = ConfigValues.Choice(y, "precision", d.Precision, ["auto", "fp32", "bf16"]),
+            Select = ConfigValues.Choice(y, "select", d.Select, Selections.Names),
+            GradClip = ConfigValues.Num(y, "grad_clip", d.GradClip, 0, double.MaxValue),
+            LogEvery = ConfigValues.Int32(y, "log_every", d.LogEvery, 1, int.MaxValue),
+        };
+    }
+
+    /// <summary>The <c>train</c> mapping; a loss's hyper-parameters apply only to that loss.</summary>
+    public ConfigNode Write()
+    {
+        var lossKeys = Losses.Losses.KeysOf(Loss);
+        return M("train",
+            S("mode", TrainModes.NameOf(Mode)),
+            S("loss", Str(Loss)),
+            S("tau", Num(LossOptions.Tau)).When(lossKeys.Contains("tau")),
+            S("gamma", Num(LossOptions.Gamma)).When(lossKeys.Contains("gamma")),
+            S("beta", Num(LossOptions.Beta)).When(lossKeys.Contains("beta")),
+            S("sampler", Str(Sampler)),
+            S("epochs", Num(Epochs)),
+            S("batch_size", Num(BatchSize)),
+            Optimizer.Write(),
+            Schedule.Write(),
+            S("precision", Str(Precision)),
+            S("select", Str(Select)),
+            S("grad_clip", Num(GradClip)),
+            S("log_every", Num(LogEvery)),
+            // train.lora applies only to lora runs: other runs keep their hashes.
+            Lora.Write().When(Mode == TrainMode.Lora));
+    }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Metrics;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training.Losses;
 using ImbalanceFair.Core.Training.Sampling;
 using ImbalanceFair.Torch;
@@ -232,13 +234,7 @@ public sealed class Trainer
         var balanced = Accuracy.Balanced(p.Labels, p.Predicted, _classifier.Classes);
         var worstGroup = Accuracy.WorstGroup(_validation.Groups, p.Labels, p.Predicted);
         _log.Information("Epoch {Epoch}: val balanced accuracy {Balanced:F4}, worst-group accuracy {WorstGroup:F4}", epoch + 1, balanced, worstGroup);
-        return _options.Select switch
-        {
-            "last" => null,
-            "best-val-balanced-accuracy" => balanced,
-            "best-val-worst-group" => worstGroup,
-            _ => throw new ArgumentException($"train.select must be last, best-val-balanced-accuracy or best-val-worst-group, not '{_options.Select}'"),
-        };
+        return Selections.Score(_options.Select, balanced, worstGroup);
     }
 
     private Dictionary<string, Tensor> Snapshot()
@@ -260,16 +256,7 @@ public sealed class Trainer
         }
     }
 
-    private optim.Optimizer CreateOptimizer(IReadOnlyList<Tensor> parameters)
-    {
-        var o = _options.Optimizer;
-        return o.Name switch
-        {
-            "adamw" => new optim.AdamW(parameters, lr: o.Lr, beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, weight_decay: o.WeightDecay),
-            "sgd" => new optim.SGD(parameters, lr: o.Lr, momentum: o.Momentum, weight_decay: o.WeightDecay),
-            _ => throw new ArgumentException($"train.optimizer.name must be adamw or sgd, not '{o.Name}'"),
-        };
-    }
+    private optim.Optimizer CreateOptimizer(IReadOnlyList<Tensor> parameters) => Optimizers.Create(parameters, _options.Optimizer);
 
     private optim.lr_scheduler.LRScheduler CreateSchedule(optim.Optimizer optimizer, long totalSteps, long position)
     {
@@ -278,12 +265,7 @@ public sealed class Trainer
         // A restored optimizer carries the decayed rate of its last step; the schedule's base is the configured one.
         optimizer.lr = _options.Optimizer.Lr;
         var warmup = Math.Min(s.WarmupSteps, Math.Max(0, totalSteps - 1));
-        optim.lr_scheduler.LRScheduler schedule = s.Name switch
-        {
-            "cosine" => optim.lr_scheduler.get_cosine_schedule_with_warmup(optimizer, warmup, totalSteps),
-            "constant" => new optim.lr_scheduler.LambdaLR(optimizer, step => warmup > 0 && step < warmup ? (double)step / warmup : 1.0),
-            _ => throw new ArgumentException($"train.schedule.name must be cosine or constant, not '{s.Name}'"),
-        };
+        var schedule = Schedules.Create(s.Name, optimizer, warmup, totalSteps);
         schedule.last_epoch = position;
         return schedule;
     }

@@ -21,6 +21,17 @@ public static class RunFixtures
     /// <summary>The metric columns of summary.csv (between epochs and train_seconds).</summary>
     public static IReadOnlyList<string> MetricColumns { get; } = SummaryHeader.Split(',')[10..^3];
 
+    /// <summary>A report CSV as one column → cell map per row (no quoting: report cells hold no commas here).</summary>
+    public static List<Dictionary<string, string>> ReadCsv(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var header = lines[0].Split(',');
+        return lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(x => x.First, x => x.Second)).ToList();
+    }
+
+    /// <summary>A number cell; NaN for an empty one.</summary>
+    public static double Num(string cell) => cell.Length == 0 ? double.NaN : double.Parse(cell, CultureInfo.InvariantCulture);
+
     public static string Cell(double v) => double.IsNaN(v) ? string.Empty : v.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>

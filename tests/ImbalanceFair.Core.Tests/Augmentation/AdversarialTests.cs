@@ -1,5 +1,6 @@
+using ImbalanceFair.Core.Attacks;
 using ImbalanceFair.Core.Augmentation;
-using ImbalanceFair.Core.Augmentation.Attacks;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training;
 using ImbalanceFair.Torch;
 
@@ -302,7 +303,7 @@ public class AdversarialTests(TrainedShapesFixture fixture)
         using var shapes = new ShapesModel(trainEpochs: 0, perClass: 40);
         var real = shapes.LongTailed(40, 20, 10, 5, 3, 2);
         var targets = new AugmentTarget().For(real.Counts, shapes.Descriptor.Classes);
-        var options = new AugmentOptions { Strategy = name, Adversarial = new AdversarialOptions { Regenerate = regenerate } };
+        var options = new AugmentOptions { Strategy = name }.With(new AdversarialOptions { Regenerate = regenerate });
         var ctx = new AugmentContext(0, Device.CPU, shapes.Descriptor, 3, Serilog.Core.Logger.None);
         var strategy = new Counting(AugmentationStrategies.Create(options, ctx));
         using var source = new AugmentedTrainingSource(strategy, real, targets);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ImbalanceFair.Core.Augmentation.Attacks;
+using ImbalanceFair.Core.Attacks;
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Tests.Support;
 using ImbalanceFair.Tests.Shared;

@@ -246,7 +246,7 @@ public class DiffusionTests(PilImages pil)
         var ctx = Context(dir, epochs: 10);
 
         var made = AugmentationStrategies.Create(
-            new AugmentOptions { Strategy = "diffusion", Diffusion = new DiffusionOptions { Source = "somewhere", Mode = "ffr" } }, ctx);
+            new AugmentOptions { Strategy = "diffusion" }.With(new DiffusionOptions { Source = "somewhere", Mode = "ffr" }), ctx);
 
         var diffusion = Assert.IsType<DiffusionAugmentation>(made);
         Assert.Equal("diffusion", diffusion.Name);

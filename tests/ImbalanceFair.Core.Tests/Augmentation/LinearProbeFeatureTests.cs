@@ -1,5 +1,6 @@
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training;
 using ImbalanceFair.Torch;
 

@@ -27,11 +27,27 @@ public sealed class ImblearnReference
 
     public static readonly long[] AdasynTargets = [80, 80, 50, 80, 12];
 
-    private const string Script = """
+    /// <summary>
+    /// Python: imports, and <c>recording_repeat</c>, which records ADASYN's allocation (the repeat counts of
+    /// np.repeat(np.arange(n_class), n_samples_generate)) into <c>allocations</c> when patched over np.repeat.
+    /// </summary>
+    public const string Prelude = """
         import json, sys
         from unittest import mock
         import numpy as np
         from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE
+
+        allocations = []
+        real_repeat = np.repeat
+        def recording_repeat(a, repeats, *args, **kwargs):
+            a_ = np.asarray(a)
+            if a_.ndim == 1 and np.ndim(repeats) == 1 and len(repeats) == len(a_) and np.array_equal(a_, np.arange(len(a_))):
+                allocations.append(np.asarray(repeats).tolist())
+            return real_repeat(a, repeats, *args, **kwargs)
+
+        """;
+
+    private const string Script = Prelude + """
 
         folder, n, d, C = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
         cfg = json.loads(sys.argv[5])
@@ -65,14 +81,6 @@ public sealed class ImblearnReference
             out[kind] = added(yr)
             out["danger"] = [b._in_danger_noise(b.nn_m_, X[y == c], c, y, kind="danger").tolist() for c in range(C)]
 
-        # ADASYN's allocation is the repeat count of np.repeat(np.arange(n_class), n_samples_generate): record it.
-        allocations = []
-        real_repeat = np.repeat
-        def recording_repeat(a, repeats, *args, **kwargs):
-            a_ = np.asarray(a)
-            if a_.ndim == 1 and np.ndim(repeats) == 1 and len(repeats) == len(a_) and np.array_equal(a_, np.arange(len(a_))):
-                allocations.append(np.asarray(repeats).tolist())
-            return real_repeat(a, repeats, *args, **kwargs)
         with mock.patch.object(np, "repeat", recording_repeat):
             _, yr = ADASYN(sampling_strategy=strategy(cfg["adasyn_targets"]), n_neighbors=k, random_state=0).fit_resample(X, y)
         out["adasyn"] = added(yr)
@@ -423,17 +431,17 @@ public class SmoteTests(ImblearnReference reference) : IClassFixture<ImblearnRef
     }
 
     [Fact]
-    public void Bad_options_and_too_small_classes_are_config_errors_that_name_the_key()
+    public void Bad_options_are_config_errors_that_name_the_key_and_too_small_classes_lower_k()
     {
         Assert.Contains("augment.smote.space", Assert.Throws<ConfigException>(() => new Smote(0, new SmoteOptions { Space = "latent" })).Message);
         Assert.Contains("augment.smote.k", Assert.Throws<ConfigException>(() => new Smote(0, new SmoteOptions { K = 0 })).Message);
         Assert.Contains("augment.borderline.kind", Assert.Throws<ConfigException>(() => new BorderlineSmote(0, new BorderlineOptions { Kind = "borderline-3" })).Message);
         Assert.Contains("augment.adasyn.k", Assert.Throws<ConfigException>(() => new Adasyn(0, new AdasynOptions { K = -1 })).Message);
 
-        // Class 3 has 10 samples: k = 10 leaves it 9 neighbours.
-        var error = Assert.Throws<ConfigException>(() => Generate(new Smote(0, new SmoteOptions { K = 10 }), _data.Real, ImblearnReference.BalanceTargets));
-        Assert.Contains("augment.smote.k", error.Message);
-        Assert.Contains("'3'", error.Message);
+        // Class 3 has 10 samples: k = 10 leaves it 9 neighbours, which it uses (imbalanced-learn would fail).
+        using var epoch = new Smote(0, new SmoteOptions { K = 10 }).Generate(0, _data.Real, ImblearnReference.BalanceTargets, null!);
+        Assert.Equal(new int?[] { null, 10, 10, 9, 10 }, epoch.SmoteK);
+        Assert.Equal(70, epoch.Added.CountsOf(SampleSource.Smote, 5)[3]);
         // A class far from all others cannot be weighted by ADASYN (imbalanced-learn raises too).
         Assert.Throws<InvalidOperationException>(() => Generate(new Adasyn(0, new AdasynOptions { K = K }), _data.Real, ImblearnReference.BalanceTargets));
     }

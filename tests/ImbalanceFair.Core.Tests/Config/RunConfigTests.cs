@@ -1,4 +1,6 @@
+using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Runs;
 using ImbalanceFair.Core.Tests.Support;
 
 namespace ImbalanceFair.Core.Tests.Config;
@@ -44,7 +46,7 @@ public class RunConfigTests
         var yaml = RunConfigWriter.ToYaml(config);
 
         Assert.Equal(yaml, RunConfigWriter.ToYaml(RunConfigReader.FromText(yaml)));
-        Assert.Equal(4.0 / 255, config.Augment.Adversarial.Eps, 15);
+        Assert.Equal(4.0 / 255, config.Augment.Section<AdversarialOptions>().Eps, 15);
         Assert.Equal(["circle", "square"], config.Imbalance.ExplicitOrder!);
         Assert.Equal(20, config.Augment.Target.Counts["ring"]);
         Assert.Equal(1.5, config.Train.LossOptions.Gamma);
@@ -57,7 +59,7 @@ public class RunConfigTests
 
         Assert.Equal(2, config.Train.Epochs);
         Assert.Equal(7, config.Seed);
-        Assert.Equal(8.0 / 255, config.Augment.Adversarial.Eps, 15);
+        Assert.Equal(8.0 / 255, config.Augment.Section<AdversarialOptions>().Eps, 15);
         Assert.Equal(0.95, config.Dataset.Attribute!.Correlation);
     }
 
@@ -108,7 +110,7 @@ public class RunConfigTests
     }
 
     [Fact]
-    public void The_run_hash_ignores_output_and_device_only()
+    public void The_run_hash_ignores_output_and_device()
     {
         var a = Load("name: x\n");
         var b = Load("name: x\noutput: {dir: elsewhere}\ndevice: cpu\n");
@@ -117,6 +119,100 @@ public class RunConfigTests
         Assert.Equal(RunConfigWriter.Hash12(a), RunConfigWriter.Hash12(b));
         Assert.NotEqual(RunConfigWriter.Hash12(a), RunConfigWriter.Hash12(c));
         Assert.Matches("^[0-9a-f]{12}$", RunConfigWriter.Hash12(a));
+    }
+
+    [Theory]
+    [InlineData("augment: {strategy: none, smote: {k: 7}}", "augment: {strategy: none}")]
+    [InlineData("augment: {strategy: none, target: {ratio: 2}}", "augment: {strategy: none}")]
+    [InlineData("augment: {strategy: pgd, smote: {k: 7}, m2m: {steps: 3}, diffusion: {source: x}}", "augment: {strategy: pgd}")]
+    [InlineData("augment: {strategy: fgsm, adversarial: {steps: 3, alpha: 0.1, random_start: false}}", "augment: {strategy: fgsm}")]
+    [InlineData("augment: {strategy: diffusion, diffusion: {source: /d, ffr_epochs: 3}}", "augment: {strategy: diffusion, diffusion: {source: /d}}")]
+    [InlineData("train: {loss: ce, tau: 2, gamma: 0, beta: 0.5}", "train: {loss: ce}")]
+    [InlineData("train: {loss: focal, tau: 2}", "train: {loss: focal}")]
+    [InlineData("train: {optimizer: {name: adamw, momentum: 0.5}}", "train: {}")]
+    [InlineData("train: {optimizer: {name: sgd, beta1: 0.5, eps: 1.0}}", "train: {optimizer: {name: sgd}}")]
+    [InlineData("eval: {attack: {name: fgsm, steps: 40, alpha: 0.1}}", "eval: {attack: {name: fgsm}}")]
+    [InlineData("dataset: {attribute: {kind: manifest, correlation: 0.5}}", "dataset: {attribute: {kind: manifest}}")]
+    [InlineData("imbalance: {profile: none, ratio: 7}", "imbalance: {profile: none}")]
+    public void Keys_that_do_not_apply_to_the_experiment_leave_its_hash_unchanged(string with, string without)
+    {
+        var a = Load("name: x\n" + with + "\n");
+        var b = Load("name: x\n" + without + "\n");
+
+        Assert.Equal(RunConfigWriter.Hash12(b), RunConfigWriter.Hash12(a));
+        Assert.NotEqual(RunConfigWriter.ToYaml(b), RunConfigWriter.ToYaml(a));
+    }
+
+    [Theory]
+    [InlineData("augment: {strategy: smote, smote: {k: 7}}", "augment: {strategy: smote}")]
+    [InlineData("augment: {strategy: pgd, adversarial: {steps: 3}}", "augment: {strategy: pgd}")]
+    [InlineData("augment: {strategy: fgsm, adversarial: {eps: 0.1}}", "augment: {strategy: fgsm}")]
+    [InlineData("augment: {strategy: oversample, target: {ratio: 2}}", "augment: {strategy: oversample}")]
+    [InlineData("augment: {strategy: diffusion, diffusion: {source: /d, mode: ffr, ffr_epochs: 3}}", "augment: {strategy: diffusion, diffusion: {source: /d, mode: ffr}}")]
+    [InlineData("train: {loss: focal, gamma: 3}", "train: {loss: focal}")]
+    [InlineData("train: {optimizer: {name: sgd, momentum: 0.5}}", "train: {optimizer: {name: sgd}}")]
+    [InlineData("eval: {attack: {name: pgd, steps: 40}}", "eval: {attack: {name: pgd}}")]
+    [InlineData("augment: {strategy: smote}", "augment: {strategy: none}")]
+    public void Keys_that_apply_change_the_hash(string with, string without)
+    {
+        Assert.NotEqual(RunConfigWriter.Hash12(Load("name: x\n" + without + "\n")), RunConfigWriter.Hash12(Load("name: x\n" + with + "\n")));
+    }
+
+    [Fact]
+    public void The_hash_is_sha256_of_the_applying_keys_with_the_schema_version()
+    {
+        var config = Load("name: x\naugment: {strategy: smote, smote: {k: 3}}\n");
+        var yaml = RunConfigWriter.ToYaml(config);
+
+        // The hashed text is the resolved YAML less every line of a key that does not apply: computed here from the
+        // written file by hand, independently of the writer's tree.
+        Assert.StartsWith($"hash_schema: {RunConfigWriter.HashSchema}\n", yaml, StringComparison.Ordinal);
+        var kept = new List<string>();
+        var skipIndent = -1;
+        foreach (var line in yaml.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var indent = line.Length - line.TrimStart().Length;
+            if (skipIndent >= 0 && indent > skipIndent)
+            {
+                continue;
+            }
+
+            skipIndent = -1;
+            var key = line.Trim().Split(':')[0];
+            var inert = (indent == 0 && key is "device" or "output")
+                || (indent == 2 && key is "borderline" or "adasyn" or "diffusion" or "adversarial" or "m2m")
+                || (indent == 2 && key is "tau" or "gamma" or "beta" or "lora")
+                || (indent == 4 && key is "momentum");
+            if (inert)
+            {
+                skipIndent = indent;
+                continue;
+            }
+
+            kept.Add(line);
+        }
+
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", kept) + "\n")))[..12];
+        Assert.Equal(expected, RunConfigWriter.Hash12(config));
+    }
+
+    [Fact]
+    public void A_resolved_config_reads_back_to_the_same_config_and_hash()
+    {
+        var config = Load("name: x\naugment: {strategy: fgsm, smote: {k: 9}}\ntrain: {loss: focal, tau: 3}\n");
+        var again = RunConfigReader.FromText(RunConfigWriter.ToYaml(config));
+
+        Assert.Equal(RunConfigWriter.ToYaml(config), RunConfigWriter.ToYaml(again));
+        Assert.Equal(RunConfigWriter.Hash12(config), RunConfigWriter.Hash12(again));
+        Assert.Equal(9, again.Augment.Section<SmoteOptions>().K);
+    }
+
+    [Fact]
+    public void A_config_from_a_newer_hash_schema_is_refused()
+    {
+        var e = Fails($"hash_schema: {RunConfigWriter.HashSchema + 1}\n");
+
+        Assert.Contains("hash_schema", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public class BootstrapTests
         Assert.Equal(Bootstrap.Indices(50, 20, 3), Bootstrap.Indices(50, 20, 3));
 
         var other = MetricSuite.Compute(input with { BootstrapSeed = 8 }).Summary;
-        Assert.NotEqual(a.BalancedAccuracyCiLow, other.BalancedAccuracyCiLow);
+        Assert.NotEqual(a["balanced_accuracy_ci_low"], other["balanced_accuracy_ci_low"]);
         Assert.Equal(a.BalancedAccuracy, other.BalancedAccuracy);
     }
 
@@ -25,17 +25,17 @@ public class BootstrapTests
     public void Intervals_contain_the_point_estimate_and_are_ordered()
     {
         var s = MetricSuite.Compute(MetricTestData.Random(11, 10, 2000, 10, bootstrap: 500)).Summary;
-        Assert.InRange(s.BalancedAccuracy, s.BalancedAccuracyCiLow, s.BalancedAccuracyCiHigh);
-        Assert.InRange(s.WorstGroupAccuracy, s.WorstGroupAccuracyCiLow, s.WorstGroupAccuracyCiHigh);
-        Assert.True(s.BalancedAccuracyCiHigh - s.BalancedAccuracyCiLow is > 0 and < 0.2, $"[{s.BalancedAccuracyCiLow}, {s.BalancedAccuracyCiHigh}]");
+        Assert.InRange(s.BalancedAccuracy, s["balanced_accuracy_ci_low"], s["balanced_accuracy_ci_high"]);
+        Assert.InRange(s.WorstGroupAccuracy, s["worst_group_accuracy_ci_low"], s["worst_group_accuracy_ci_high"]);
+        Assert.True(s["balanced_accuracy_ci_high"] - s["balanced_accuracy_ci_low"] is > 0 and < 0.2, $"[{s["balanced_accuracy_ci_low"]}, {s["balanced_accuracy_ci_high"]}]");
     }
 
     [Fact]
     public void No_resamples_leave_the_intervals_empty()
     {
         var s = MetricSuite.Compute(MetricTestData.Random(1, 4, 100, 10, bootstrap: 0)).Summary;
-        Assert.True(double.IsNaN(s.BalancedAccuracyCiLow) && double.IsNaN(s.BalancedAccuracyCiHigh));
-        Assert.True(double.IsNaN(s.WorstGroupAccuracyCiLow) && double.IsNaN(s.WorstGroupAccuracyCiHigh));
+        Assert.True(double.IsNaN(s["balanced_accuracy_ci_low"]) && double.IsNaN(s["balanced_accuracy_ci_high"]));
+        Assert.True(double.IsNaN(s["worst_group_accuracy_ci_low"]) && double.IsNaN(s["worst_group_accuracy_ci_high"]));
     }
 
     [Fact]
@@ -84,10 +84,10 @@ public class BootstrapTests
             ["indices"] = Bootstrap.Indices(n, resamples, input.BootstrapSeed),
             ["resamples"] = resamples,
         }).Doubles();
-        Assert.Equal(reference[0], s.BalancedAccuracyCiLow, 1e-12);
-        Assert.Equal(reference[1], s.BalancedAccuracyCiHigh, 1e-12);
-        Assert.Equal(reference[2], s.WorstGroupAccuracyCiLow, 1e-12);
-        Assert.Equal(reference[3], s.WorstGroupAccuracyCiHigh, 1e-12);
+        Assert.Equal(reference[0], s["balanced_accuracy_ci_low"], 1e-12);
+        Assert.Equal(reference[1], s["balanced_accuracy_ci_high"], 1e-12);
+        Assert.Equal(reference[2], s["worst_group_accuracy_ci_low"], 1e-12);
+        Assert.Equal(reference[3], s["worst_group_accuracy_ci_high"], 1e-12);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public class MetricHandComputedTests
         // groups 2 and 5 (attribute 2) have no test samples and take no part.
         // worst = 0.5; average = (1 + 0.5 + 1 + 1) / 4 = 0.875.
         Assert.Equal(0.5, report.Summary.WorstGroupAccuracy, Tolerance);
-        Assert.Equal(0.875, report.Summary.AvgGroupAccuracy, Tolerance);
+        Assert.Equal(0.875, report.Summary["avg_group_accuracy"], Tolerance);
 
         // Every (class, attribute) pair has a row, in group-id order; n_train from the group train counts.
         Assert.Equal(
@@ -57,7 +57,7 @@ public class MetricHandComputedTests
         // Attribute 0 = samples {0, 1, 4, 5} with predictions (0, 0, 1, 1); attribute 1 = {2, 3, 6, 7} with (1, 0, 1, 1).
         // dpd, class 0: P(pred=0 | a=0) = 2/4, P(pred=0 | a=1) = 1/4 → 0.25.
         //      class 1: P(pred=1 | a=0) = 2/4, P(pred=1 | a=1) = 3/4 → 0.25.      mean = 0.25.
-        Assert.Equal(0.25, s.Dpd, Tolerance);
+        Assert.Equal(0.25, s["dpd"], Tolerance);
 
         // eod, class 0: a=0: positives {0,1} both predicted 0 → TPR 1; negatives {4,5} never predicted 0 → FPR 0.
         //               a=1: positives {2,3}, one predicted 0 → TPR 0.5; negatives {6,7} → FPR 0.
@@ -65,7 +65,7 @@ public class MetricHandComputedTests
         //      class 1: a=0: positives {4,5} → TPR 1; negatives {0,1} → FPR 0.
         //               a=1: positives {6,7} → TPR 1; negatives {2,3}, one predicted 1 → FPR 0.5.
         //               max(0, 0.5) = 0.5.                                       mean = 0.5.
-        Assert.Equal(0.5, s.Eod, Tolerance);
+        Assert.Equal(0.5, s["eod"], Tolerance);
     }
 
     [Fact]
@@ -87,14 +87,14 @@ public class MetricHandComputedTests
 
         // dpd: class 0: P(pred=0|a=0) = 1/3, P(pred=0|a=1) = 2/2 → 2/3; class 1: 1/3 vs 0 → 1/3; class 2: 1/3 vs 0 → 1/3.
         //      mean = (2/3 + 1/3 + 1/3) / 3 = 4/9.
-        Assert.Equal(4.0 / 9, s.Dpd, Tolerance);
+        Assert.Equal(4.0 / 9, s["dpd"], Tolerance);
 
         // eod: class 0: TPR 1 vs 1 → 0; FPR: a=0 negatives {1,2} → 0, a=1 negatives {4} predicted 0 → 1; → 1.
         //      class 1: TPR a=0 1, a=1 0 → 1; FPR 0 vs 0 → 1.
         //      class 2: TPR a=0 1; a=1 has no sample of class 2 → TPR 0 (fairlearn: confusion_matrix normalize='true'
         //               maps 0/0 to 0) → gap 1; FPR 0 vs 0.  → 1.  (Skipping the empty group would give 0.)
         //      mean = 1.
-        Assert.Equal(1.0, s.Eod, Tolerance);
+        Assert.Equal(1.0, s["eod"], Tolerance);
     }
 
     [Fact]
@@ -102,11 +102,11 @@ public class MetricHandComputedTests
     {
         // With the attribute (AttributeCase): accuracy = 7/8 = 0.875; a=0: 4/4 = 1; a=1: 3/4 = 0.75 (value 2: no samples).
         // es = 0.875 / (1 + |1 − 0.875| + |0.75 − 0.875|) = 0.875 / 1.25 = 0.7.
-        Assert.Equal(0.7, MetricSuite.Compute(AttributeCase()).Summary.EsAccuracy, Tolerance);
+        Assert.Equal(0.7, MetricSuite.Compute(AttributeCase()).Summary["es_accuracy"], Tolerance);
 
         // Without: y = (0, 0, 0, 1), pred = (0, 0, 1, 1): accuracy 3/4; recall_0 = 2/3, recall_1 = 1.
         // es = 0.75 / (1 + |2/3 − 3/4| + |1 − 3/4|) = 0.75 / (1 + 1/12 + 3/12) = 0.75 / (4/3) = 0.5625.
-        Assert.Equal(0.5625, MetricSuite.Compute(MetricTestData.Hand([0, 0, 0, 1], [0, 0, 1, 1], 2)).Summary.EsAccuracy, Tolerance);
+        Assert.Equal(0.5625, MetricSuite.Compute(MetricTestData.Hand([0, 0, 0, 1], [0, 0, 1, 1], 2)).Summary["es_accuracy"], Tolerance);
     }
 
     [Fact]
@@ -114,10 +114,10 @@ public class MetricHandComputedTests
     {
         // y = (0, 0, 0, 1, 1), pred = (0, 1, 1, 1, 1): recall_0 = 1/3, recall_1 = 1.
         var report = MetricSuite.Compute(MetricTestData.Hand([0, 0, 0, 1, 1], [0, 1, 1, 1, 1], 2, trainCounts: [300, 7]));
-        Assert.True(double.IsNaN(report.Summary.Dpd));
-        Assert.True(double.IsNaN(report.Summary.Eod));
+        Assert.True(double.IsNaN(report.Summary["dpd"]));
+        Assert.True(double.IsNaN(report.Summary["eod"]));
         Assert.Equal(1.0 / 3, report.Summary.WorstGroupAccuracy, Tolerance);
-        Assert.Equal((1.0 / 3 + 1) / 2, report.Summary.AvgGroupAccuracy, Tolerance);
+        Assert.Equal((1.0 / 3 + 1) / 2, report.Summary["avg_group_accuracy"], Tolerance);
         Assert.Equal(
             new (long, int, long?, long, long)[] { (0, 0, null, 300, 3), (1, 1, null, 7, 2) },
             report.PerGroup.Select(g => (g.Group, g.ClassIndex, g.Attribute, g.Train, g.Test)));
@@ -133,10 +133,10 @@ public class MetricHandComputedTests
         //   0.5             → (7/15, 8/15]                    ; correct no   → |0.5 − 0| = 0.5
         // ECE = 2/5 · 0.453125 + 1/5 · (0.875 + 0.4375 + 0.5) = 0.18125 + 0.3625 = 0.54375.
         var input = MetricTestData.Hand([0, 0, 0, 0, 0], [0, 1, 1, 0, 1], 2, confidence: [0.9375f, 0.96875f, 0.875f, 0.5625f, 0.5f]);
-        Assert.Equal(0.54375, MetricSuite.Compute(input).Summary.Ece, Tolerance);
+        Assert.Equal(0.54375, MetricSuite.Compute(input).Summary["ece"], Tolerance);
 
         // Perfect calibration in one bin: confidence 1 (the last bin's closed upper edge), always right → 0.
-        Assert.Equal(0.0, MetricSuite.Compute(MetricTestData.Hand([0, 1], [0, 1], 2, confidence: [1f, 1f])).Summary.Ece);
+        Assert.Equal(0.0, MetricSuite.Compute(MetricTestData.Hand([0, 1], [0, 1], 2, confidence: [1f, 1f])).Summary["ece"]);
     }
 
     [Fact]
@@ -155,8 +155,8 @@ public class MetricHandComputedTests
         Assert.Equal([0.125, 0.0625], report.PerClass.Select(c => c.MeanMargin));
 
         // Over the test samples: (0.25 + 0.5 + 0.125 + 0.375)/4 = 0.3125; worst class 0.25; gap of margins 0.125 − 0.0625.
-        Assert.Equal(0.3125, report.Summary.MeanAlignment, Tolerance);
-        Assert.Equal(0.25, report.Summary.WorstClassAlignment, Tolerance);
+        Assert.Equal(0.3125, report.Summary["mean_alignment"], Tolerance);
+        Assert.Equal(0.25, report.Summary["worst_class_alignment"], Tolerance);
         Assert.Equal(0.0625, report.Summary.AlignmentGap, Tolerance);
     }
 
@@ -173,19 +173,19 @@ public class MetricHandComputedTests
             report.PerClass.Select(c => c.Bucket));
 
         // many = (1 + 0)/2, medium = (0.5 + 1)/2, few = (0 + 1)/2.
-        Assert.Equal(0.5, report.Summary.ManyAccuracy, Tolerance);
-        Assert.Equal(0.75, report.Summary.MediumAccuracy, Tolerance);
-        Assert.Equal(0.5, report.Summary.FewAccuracy, Tolerance);
+        Assert.Equal(0.5, report.Summary["many_accuracy"], Tolerance);
+        Assert.Equal(0.75, report.Summary["medium_accuracy"], Tolerance);
+        Assert.Equal(0.5, report.Summary["few_accuracy"], Tolerance);
 
         // No class with 20..100 real images: medium does not apply.
         var gap = MetricSuite.Compute(MetricTestData.Hand([0, 1, 2], [0, 1, 0], 3, trainCounts: [500, 300, 10])).Summary;
-        Assert.Equal(1.0, gap.ManyAccuracy);
-        Assert.True(double.IsNaN(gap.MediumAccuracy));
-        Assert.Equal(0.0, gap.FewAccuracy);
+        Assert.Equal(1.0, gap["many_accuracy"]);
+        Assert.True(double.IsNaN(gap["medium_accuracy"]));
+        Assert.Equal(0.0, gap["few_accuracy"]);
 
         // A bucket whose only class has no test samples does not apply either (its recall is undefined).
         var untested = MetricSuite.Compute(MetricTestData.Hand([0, 0], [0, 0], 2, trainCounts: [500, 5])).Summary;
-        Assert.True(double.IsNaN(untested.FewAccuracy));
+        Assert.True(double.IsNaN(untested["few_accuracy"]));
     }
 
     [Fact]
@@ -196,14 +196,14 @@ public class MetricHandComputedTests
         var predicted = new long[] { 0, 0, 0, 0, 1, 0, 2, 0, 0, 0 };
         var s = MetricSuite.Compute(MetricTestData.Hand(labels, predicted, 3)).Summary;
         Assert.Equal(0.25, s.WorstClassAccuracy, Tolerance);
-        Assert.Equal(0.75, s.ClassAccuracyGap, Tolerance);
+        Assert.Equal(0.75, s["class_accuracy_gap"], Tolerance);
 
         // 3 / (1/1 + 1/0.5 + 1/0.25) = 3 / 7.
-        Assert.Equal(3.0 / 7, s.HarmonicMeanAccuracy, Tolerance);
+        Assert.Equal(3.0 / 7, s["harmonic_mean_accuracy"], Tolerance);
 
         // A class with recall 0 makes the harmonic mean 0 (its limit), not NaN.
         var zero = MetricSuite.Compute(MetricTestData.Hand([0, 1, 1], [0, 0, 0], 2)).Summary;
-        Assert.Equal(0.0, zero.HarmonicMeanAccuracy);
+        Assert.Equal(0.0, zero["harmonic_mean_accuracy"]);
         Assert.Equal(0.0, zero.WorstClassAccuracy);
     }
 
@@ -215,10 +215,10 @@ public class MetricHandComputedTests
         var report = MetricSuite.Compute(input with { RobustCorrect = [true, true, false, true] });
         Assert.Equal([1.0, 0.5], report.PerClass.Select(c => c.RobustAccuracy));
         Assert.Equal(0.75, report.Summary.RobustAccuracy, Tolerance);
-        Assert.Equal(0.5, report.Summary.WorstClassRobustAccuracy, Tolerance);
+        Assert.Equal(0.5, report.Summary["worst_class_robust_accuracy"], Tolerance);
 
         var none = MetricSuite.Compute(input);
-        Assert.True(double.IsNaN(none.Summary.RobustAccuracy) && double.IsNaN(none.Summary.WorstClassRobustAccuracy));
+        Assert.True(double.IsNaN(none.Summary.RobustAccuracy) && double.IsNaN(none.Summary["worst_class_robust_accuracy"]));
         Assert.All(none.PerClass, c => Assert.True(double.IsNaN(c.RobustAccuracy)));
     }
 
@@ -235,7 +235,7 @@ public class MetricHandComputedTests
         Assert.Equal([1.0, 2.0 / 3], report.PerClass.Select(c => c.Precision), new ToleranceComparer(Tolerance));
         Assert.Equal([0.5, 1.0], report.PerClass.Select(c => c.Recall));
         Assert.Equal([2.0 / 3, 0.8], report.PerClass.Select(c => c.F1), new ToleranceComparer(Tolerance));
-        Assert.Equal((2.0 / 3 + 0.8) / 2, report.Summary.MacroF1, Tolerance);
+        Assert.Equal((2.0 / 3 + 0.8) / 2, report.Summary["macro_f1"], Tolerance);
     }
 
     [Fact]

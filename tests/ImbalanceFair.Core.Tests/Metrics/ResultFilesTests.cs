@@ -182,7 +182,7 @@ public class ResultFilesTests
         Assert.Equal("pgd", summary.GetProperty("strategy").GetString());
         Assert.Equal(10, summary.GetProperty("epochs").GetInt64());
         Assert.Equal(report.Summary.BalancedAccuracy, summary.GetProperty("balanced_accuracy").GetDouble());
-        Assert.Equal(report.Summary.Ece, summary.GetProperty("ece").GetDouble());
+        Assert.Equal(report.Summary["ece"], summary.GetProperty("ece").GetDouble());
 
         var perClass = root.GetProperty("per_class").EnumerateArray().ToArray();
         Assert.Equal(3, perClass.Length);

@@ -106,8 +106,8 @@ public class HfClipTests
         var labels = torch.tensor(new long[] { 0, 1, 2, 3 });
         const double eps = 8 / 255.0;
 
-        var adv = ImbalanceFair.Core.Augmentation.Attacks.Attack.Pgd(Logits, x, labels, torch.full([4], eps), torch.full([4], eps / 4), 5,
-            ImbalanceFair.Core.Augmentation.Attacks.AttackNorm.Linf, randomStart: false);
+        var adv = ImbalanceFair.Core.Attacks.Attack.Pgd(Logits, x, labels, torch.full([4], eps), torch.full([4], eps / 4), 5,
+            ImbalanceFair.Core.Attacks.AttackNorm.Linf, randomStart: false);
 
         Assert.Equal(x.shape, adv.shape);
         var moved = (adv - x).abs().max().item();

@@ -46,12 +46,12 @@ public class SplitFileTests
         var (header, rows) = CsvFile.Read(dir.File("split.csv"));
         Assert.Equal(
             ["class_index", "class_name", "bucket", "n_train_real", "n_added_oversample", "n_added_smote", "n_added_synthetic",
-                "n_added_adversarial", "n_added_m2m", "n_train_total", "n_val", "n_test"],
+                "n_added_adversarial", "n_added_m2m", "n_train_total", "n_val", "n_test", "smote_k"],
             header);
         Assert.Equal(3, rows.Count);
-        Assert.Equal(["0", "a", "many", "144", "0", "0", "0", "0", "0", "144", "16", "5"], rows[0]);
-        Assert.Equal(["1", "b", "medium", "36", "3", "0", "0", "0", "0", "39", "4", "6"], rows[1]);
-        Assert.Equal(["2", "c", "few", "9", "2", "1", "0", "4", "0", "16", "1", "7"], rows[2]);
+        Assert.Equal(["0", "a", "many", "144", "0", "0", "0", "0", "0", "144", "16", "5", ""], rows[0]);
+        Assert.Equal(["1", "b", "medium", "36", "3", "0", "0", "0", "0", "39", "4", "6", ""], rows[1]);
+        Assert.Equal(["2", "c", "few", "9", "2", "1", "0", "4", "0", "16", "1", "7", ""], rows[2]);
         Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(".tmp", StringComparison.Ordinal));
     }
 
@@ -66,9 +66,9 @@ public class SplitFileTests
         SplitFile.Write(dir.File("split.csv"), Names, split, keptReal: kept, realLabels: realLabels);
 
         var (_, rows) = CsvFile.Read(dir.File("split.csv"));
-        Assert.Equal(["0", "a", "many", "9", "0", "0", "0", "0", "0", "9", "16", "5"], rows[0]);
-        Assert.Equal(["1", "b", "medium", "9", "0", "0", "0", "0", "0", "9", "4", "6"], rows[1]);
-        Assert.Equal(["2", "c", "few", "9", "0", "0", "0", "0", "0", "9", "1", "7"], rows[2]);
+        Assert.Equal(["0", "a", "many", "9", "0", "0", "0", "0", "0", "9", "16", "5", ""], rows[0]);
+        Assert.Equal(["1", "b", "medium", "9", "0", "0", "0", "0", "0", "9", "4", "6", ""], rows[1]);
+        Assert.Equal(["2", "c", "few", "9", "0", "0", "0", "0", "0", "9", "1", "7", ""], rows[2]);
         Assert.Throws<ArgumentException>(() => SplitFile.Rows(Names, split, keptReal: kept));
         Assert.Throws<ArgumentException>(() => SplitFile.Rows(["a", "b"], split));
     }
@@ -89,5 +89,25 @@ public class SplitFileTests
         Assert.Equal(new long[] { 144, 144, 144 }, rows.Select(r => r.TrainTotal));
         Assert.Equal(new long[] { 0, 108, 135 }, rows.Select(r => r.AddedOversample));
         Assert.Equal(new long[] { 144, 36, 9 }, rows.Select(r => r.TrainReal));
+    }
+
+    [Fact]
+    public void Smote_k_records_the_k_each_class_was_over_sampled_with()
+    {
+        using var dir = new TempDir();
+        var split = Split();
+        var real = AugmentationTestData.LongTailed(144, 36, 2);
+        var targets = new AugmentTarget().For(real.Counts, Names);
+        using var source = new AugmentedTrainingSource(new Smote(1, new SmoteOptions { K = 5 }), real, targets);
+        using (source.ForEpoch(0, null!))
+        {
+        }
+
+        SplitFile.Write(dir.File("split.csv"), SplitFile.Rows(Names, split, source.Latest, real));
+
+        var (header, rows) = CsvFile.Read(dir.File("split.csv"));
+        var column = header.ToList().IndexOf("smote_k");
+        // a: at its target, nothing added; b: k = 5; c: two images, k = 1.
+        Assert.Equal(["", "5", "1"], rows.Select(r => r[column]));
     }
 }

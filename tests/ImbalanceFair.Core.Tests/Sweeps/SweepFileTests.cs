@@ -1,7 +1,9 @@
-using ImbalanceFair.Tests.Shared;
+using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Runs;
 using ImbalanceFair.Core.Sweeps;
 using ImbalanceFair.Core.Tests.Support;
+using ImbalanceFair.Tests.Shared;
 
 namespace ImbalanceFair.Core.Tests.Sweeps;
 
@@ -33,6 +35,39 @@ public sealed class SweepFileTests : IDisposable
         Assert.Equal("train.epochs=2 imbalance.ratio=100 seed=0 augment.strategy=none", trials[3].OverridesText);
         Assert.Equal("train.epochs=2 imbalance.ratio=10 seed=0 augment.strategy=pgd augment.adversarial.steps=2", trials[6].OverridesText);
         Assert.Equal("train.epochs=2 imbalance.ratio=100 seed=2 augment.strategy=pgd augment.adversarial.steps=2", trials[11].OverridesText);
+    }
+
+    [Fact]
+    public void Trials_that_differ_only_in_keys_that_do_not_apply_are_one_experiment_run_once()
+    {
+        var file = Path.Combine(_dir.FullName, "dup.yaml");
+        File.WriteAllText(file, $"""
+            name: dup
+            base: {Path.Combine(Repo.Root, "configs", "ci-shapes.yaml")}
+            set: {"{"}output.dir: {Path.Combine(_dir.FullName, "runs")}, dataset.name: {Path.Combine(Repo.Root, "datasets", "shapes.yaml")}{"}"}
+            grid:
+              augment.strategy: [none, smote]
+              augment.smote.k: [3, 5]
+            """);
+
+        var plan = SweepPlan.Load(file);
+
+        Assert.Equal(4, plan.Trials.Count);
+        Assert.Equal([null, 0, null, null], plan.Trials.Select(t => t.DuplicateOf));
+        Assert.Equal(plan.Trials[0].RunDir, plan.Trials[1].RunDir);
+        Assert.NotEqual(plan.Trials[2].RunDir, plan.Trials[3].RunDir);
+        Assert.Equal([0, 2, 3], plan.Distinct.Select(t => t.Index));
+        Assert.Equal("0,2-3%4", SlurmScripts.ArrayRange([.. plan.Distinct.Select(t => t.Index)], 4));
+        Assert.False(Directory.Exists(Path.Combine(_dir.FullName, "runs")));
+    }
+
+    [Theory]
+    [InlineData(new[] { 0, 1, 2, 3 }, "0-3")]
+    [InlineData(new[] { 0, 2, 3, 4, 7 }, "0,2-4,7")]
+    [InlineData(new[] { 5 }, "5")]
+    public void The_slurm_array_lists_the_given_indices_with_runs_compacted(int[] indices, string expected)
+    {
+        Assert.Equal(expected, SlurmScripts.ArrayRange(indices, null));
     }
 
     [Fact]
@@ -68,7 +103,7 @@ public sealed class SweepFileTests : IDisposable
         var config = RunConfigReader.Load(Path.Combine(Repo.Root, "configs", "ci-shapes.yaml"), trials[3].Overrides.Select(o => o.ToString()).ToList());
         Assert.Equal(2, config.Augment.Target.Ratio);
         Assert.Equal(["c", "b", "a"], config.Imbalance.ExplicitOrder!);
-        Assert.Equal(4.0 / 255, config.Augment.Adversarial.Eps, 12);
+        Assert.Equal(4.0 / 255, config.Augment.Section<AdversarialOptions>().Eps, 12);
     }
 
     [Theory]

@@ -1,9 +1,11 @@
+using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Tests.Support;
 using ImbalanceFair.Core.Training;
-using ImbalanceFair.Torch;
 using ImbalanceFair.Torch.Serialization;
+using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Tests.Training;
 

@@ -7,13 +7,13 @@ namespace ImbalanceFair.Cli.Commands.Report;
 
 internal static class ReportHandler
 {
-    public static int Run(ParseResult parse, string[] dirs, string? outDir)
+    public static int Run(ParseResult parse, string[] dirs, string? outDir, string? compare)
     {
         var output = ConsoleOutput.From(parse);
         ReportOutcome outcome;
         try
         {
-            outcome = ReportWriter.Write(dirs, outDir);
+            outcome = ReportWriter.Write(dirs, outDir, compare is null ? null : ComparePair.Parse(compare));
         }
         catch (ReportException e)
         {
@@ -64,6 +64,7 @@ internal static class ReportHandler
             json.WriteEndArray();
             json.WriteNumber("runs", outcome.Model.RunCount);
             json.WriteNumber("groups", outcome.Model.Groups.Count);
+            json.WriteNumber("comparisons", outcome.Model.Comparisons.Count);
             json.WriteStartArray("skipped");
             foreach (var s in outcome.Model.Skipped)
             {

@@ -162,9 +162,11 @@ internal static class SweepHandler
         {
             text.WriteLine($"sweep '{plan.Sweep.Name}': {plan.Trials.Count} trials from {plan.Sweep.BaseConfig}, in {plan.Dir}{(dryRun ? " (dry run: nothing written)" : string.Empty)}");
             var width = rows.Count == 0 ? 0 : rows.Max(r => Shown(r.Status).Length);
+            var duplicates = plan.Trials.Where(t => t.DuplicateOf is not null).ToDictionary(t => t.Index, t => t.DuplicateOf!.Value);
             foreach (var r in rows)
             {
-                text.WriteLine($"{r.Index,5}  {Shown(r.Status).PadRight(width)}  {r.RunDir}  {r.Overrides}");
+                var same = duplicates.TryGetValue(r.Index, out var first) ? $"  (same experiment as trial {first})" : string.Empty;
+                text.WriteLine($"{r.Index,5}  {Shown(r.Status).PadRight(width)}  {r.RunDir}  {r.Overrides}{same}");
             }
 
             var counts = string.Join(", ", rows.GroupBy(r => r.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Shown(g.Key)}"));

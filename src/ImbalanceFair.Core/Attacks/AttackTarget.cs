@@ -1,7 +1,7 @@
-using ImbalanceFair.Core.Training;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 
-namespace ImbalanceFair.Core.Augmentation.Attacks;
+namespace ImbalanceFair.Core.Attacks;
 
 /// <summary>
 /// A classifier made ready to be attacked, for the lifetime of this object: eval mode, every parameter's

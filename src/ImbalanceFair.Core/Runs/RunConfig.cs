@@ -1,35 +1,15 @@
 using ImbalanceFair.Core.Augmentation;
+using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Data.Split;
 using ImbalanceFair.Core.Metrics;
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training;
+using static ImbalanceFair.Core.Config.ConfigNode;
 
-namespace ImbalanceFair.Core.Config;
+namespace ImbalanceFair.Core.Runs;
 
-public sealed record DatasetConfig
-{
-    public string Name { get; init; } = "fashion-mnist";
-
-    public AttributeOptions? Attribute { get; init; }
-
-    public double ValFraction { get; init; } = 0.1;
-}
-
-public sealed record ModelConfig
-{
-    public string Arch { get; init; } = "tiny-clip";
-
-    /// <summary>scratch | pretrained | a path to a .safetensors state dict.</summary>
-    public string Init { get; init; } = "scratch";
-}
-
-public sealed record EvalConfig
-{
-    /// <summary>The eval attack for robust accuracy (torchattacks' defaults); null: none.</summary>
-    public EvalAttackOptions? Attack { get; init; }
-
-    public int Bootstrap { get; init; } = 1000;
-}
-
+/// <summary>The <c>output</c> keys: where results go and what extra files a run writes; never part of a run's identity.</summary>
 public sealed record OutputConfig
 {
     public string Dir { get; init; } = "runs";
@@ -37,6 +17,25 @@ public sealed record OutputConfig
     public bool SaveModel { get; init; }
 
     public bool SaveAugmented { get; init; }
+
+    public static OutputConfig Read(YamlObject? y)
+    {
+        var d = new OutputConfig();
+        if (y is null)
+        {
+            return d;
+        }
+
+        y.Allow("dir", "save_model", "save_augmented");
+        return new OutputConfig
+        {
+            Dir = y.GetString("dir") ?? d.Dir,
+            SaveModel = y.GetBool("save_model") ?? d.SaveModel,
+            SaveAugmented = y.GetBool("save_augmented") ?? d.SaveAugmented,
+        };
+    }
+
+    public ConfigNode Write() => M("output", S("dir", Str(Dir)), S("save_model", Bool(SaveModel)), S("save_augmented", Bool(SaveAugmented))).When(false);
 }
 
 /// <summary>One experiment, resolved: defaults, then the file, then command-line overrides (DESIGN §5).</summary>

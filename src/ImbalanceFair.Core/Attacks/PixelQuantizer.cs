@@ -1,6 +1,6 @@
 using ImbalanceFair.Torch;
 
-namespace ImbalanceFair.Core.Augmentation.Attacks;
+namespace ImbalanceFair.Core.Attacks;
 
 /// <summary>
 /// Back to uint8 without leaving the budget. Rounding x'·255 to the nearest level can push a pixel that sits on the

@@ -1,7 +1,7 @@
 using ImbalanceFair.Torch;
 using F = ImbalanceFair.Torch.nn.functional;
 
-namespace ImbalanceFair.Core.Augmentation.Attacks;
+namespace ImbalanceFair.Core.Attacks;
 
 /// <summary>The geometry of a perturbation budget.</summary>
 public enum AttackNorm

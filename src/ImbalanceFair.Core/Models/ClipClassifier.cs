@@ -1,7 +1,7 @@
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 
-namespace ImbalanceFair.Core.Training;
+namespace ImbalanceFair.Core.Models;
 
 /// <summary>
 /// CLIP as a classifier over the dataset's classes: image embeddings against class-prompt embeddings (the mean

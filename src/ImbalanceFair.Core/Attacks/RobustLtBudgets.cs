@@ -1,4 +1,4 @@
-namespace ImbalanceFair.Core.Augmentation.Attacks;
+namespace ImbalanceFair.Core.Attacks;
 
 /// <summary>
 /// RobustLT's class-wise perturbation budgets (CPB; Zhang et al., "Taming the Long Tail: Rebalancing Adversarial

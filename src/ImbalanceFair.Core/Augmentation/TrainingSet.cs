@@ -1,6 +1,7 @@
+using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 
-namespace ImbalanceFair.Core.Training;
+namespace ImbalanceFair.Core.Augmentation;
 
 /// <summary>
 /// One epoch's training data, whole on the device: uint8 images [N, C, H, W] — or, for a linear probe trained on
@@ -62,6 +63,3 @@ public sealed class FixedTrainingSet(Tensor images, Tensor labels, int classes) 
 {
     public TrainingSet ForEpoch(int epoch, ClipClassifier model) => new(images, labels, classes, ownsTensors: false);
 }
-
-/// <summary>The validation images with their labels and groups (class, or class × attribute) for model selection.</summary>
-public sealed record ValidationSet(Tensor Images, Tensor Labels, long[] Groups);
