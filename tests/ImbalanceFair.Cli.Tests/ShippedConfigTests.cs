@@ -21,7 +21,25 @@ public sealed class ShippedConfigTests
     [MemberData(nameof(Configs))]
     public void A_shipped_config_validates(string config)
     {
-        var result = Imbfair.Run(["validate", Path.Combine(s_root, config)]);
+        // A study on downloaded weights (model.arch a directory under models/) is checked against a small random
+        // checkpoint of the same layout; without the weights, its error must say how to get them.
+        string[] overrides = [];
+        string? fixture = null;
+        if (File.ReadAllText(Path.Combine(s_root, config)).Contains("arch: models/", StringComparison.Ordinal))
+        {
+            var missing = Imbfair.Run(["validate", Path.Combine(s_root, config)], workingDirectory: Path.GetTempPath());
+            Assert.Equal(2, missing.ExitCode);
+            Assert.Contains("huggingface-cli download openai/", missing.Stderr, StringComparison.Ordinal);
+            fixture = Directory.CreateTempSubdirectory("imbfair-shipped-").FullName;
+            Python.Run(File.ReadAllText(Path.Combine(s_root, "tests", "Fixtures", "hf_clip.py")), fixture, "{}");
+            overrides = [$"model.arch={Path.Combine(fixture, "model")}"];
+        }
+
+        var result = Imbfair.Run(["validate", Path.Combine(s_root, config), .. overrides]);
+        if (fixture is not null)
+        {
+            Directory.Delete(fixture, recursive: true);
+        }
 
         Assert.True(result.ExitCode == 0, $"{config}: {result.Stderr}");
         Assert.Contains("name:", result.Stdout, StringComparison.Ordinal);

@@ -208,16 +208,21 @@ public sealed class YamlObject
 
     private ConfigException Missing(string key) => new($"{Origin(_node)}: {Dotted(key)}: required key is missing");
 
-    /// <summary>The nearest sibling key, else a key elsewhere in the document with the same last name (train.lr → train.optimizer.lr).</summary>
+    /// <summary>
+    /// A key elsewhere in the document with exactly this last name (train.lr → train.optimizer.lr, even though the sibling
+    /// train.lora is close in spelling), else the nearest sibling key, else the nearest last name anywhere.
+    /// </summary>
     private string Suggest(string name)
     {
-        if (NearestKey.Find(name, _known) is { } near)
+        var elsewhere = _origins.AllKeys.Where(k => k.EndsWith("." + name, StringComparison.Ordinal) || k == name).ToList();
+        if (elsewhere.Count > 0)
         {
-            return $" Did you mean '{Dotted(near)}'?";
+            return $" Did you mean '{elsewhere[0]}'?";
         }
 
-        var elsewhere = _origins.AllKeys.Where(k => k.EndsWith("." + name, StringComparison.Ordinal) || k == name).ToList();
-        return elsewhere.Count > 0 ? $" Did you mean '{elsewhere[0]}'?" : NearestKey.Suggestion(name, _origins.AllKeys.Select(k => k[(k.LastIndexOf('.') + 1)..]).Distinct());
+        return NearestKey.Find(name, _known) is { } near
+            ? $" Did you mean '{Dotted(near)}'?"
+            : NearestKey.Suggestion(name, _origins.AllKeys.Select(k => k[(k.LastIndexOf('.') + 1)..]).Distinct());
     }
 
     /// <summary>Numbers as a person writes them, fractions included: 0.1, 1e-3, 8/255.</summary>

@@ -13,7 +13,8 @@ public sealed class ClipClassifier : IDisposable
     private readonly Tensor _promptIds;
     private readonly int _templates;
 
-    public ClipClassifier(ClipModel model, PromptTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string> templates, TrainMode mode, Device device)
+    public ClipClassifier(ClipModel model, ITextTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string> templates, TrainMode mode, Device device,
+        LoraOptions? lora = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -27,6 +28,11 @@ public sealed class ClipClassifier : IDisposable
         model.to(device);
         var prompts = PromptTokenizer.Prompts(classNames, templates).SelectMany(p => p).ToList();
         _promptIds = tokenizer.EncodeBatch(prompts, device).DetachFromDisposeScope();
+        if (mode == TrainMode.Lora)
+        {
+            Lora = new ClipLora(model, lora ?? new LoraOptions());
+        }
+
         if (mode == TrainMode.LinearProbe)
         {
             foreach (var p in model.parameters())
@@ -50,6 +56,9 @@ public sealed class ClipClassifier : IDisposable
 
     public int Classes { get; }
 
+    /// <summary>The adapters (lora mode only; null once merged).</summary>
+    public ClipLora? Lora { get; private set; }
+
     /// <summary>The linear-probe head (linear-probe mode only).</summary>
     public nn.Linear? Head { get; }
 
@@ -58,6 +67,7 @@ public sealed class ClipClassifier : IDisposable
     {
         TrainMode.ZeroShot => [],
         TrainMode.LinearProbe => Head!.parameters().ToList(),
+        TrainMode.Lora => Lora?.parameters().ToList() ?? [],
         _ => Model.parameters().ToList(),
     };
 
@@ -65,11 +75,11 @@ public sealed class ClipClassifier : IDisposable
     public Dictionary<string, Tensor> StateDict()
     {
         var state = Model.state_dict().ToDictionary(kv => "model." + kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        if (Head is not null)
+        foreach (var (prefix, module) in new (string, nn.Module?)[] { ("head.", Head), ("lora.", Lora) })
         {
-            foreach (var (k, v) in Head.state_dict())
+            foreach (var (k, v) in module?.state_dict() ?? [])
             {
-                state["head." + k] = v;
+                state[prefix + k] = v;
             }
         }
 
@@ -81,6 +91,7 @@ public sealed class ClipClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(state);
         Model.load_state_dict(Sub(state, "model."));
         Head?.load_state_dict(Sub(state, "head."));
+        Lora?.load_state_dict(Sub(state, "lora."));
     }
 
     private static Dictionary<string, Tensor> Sub(IReadOnlyDictionary<string, Tensor> state, string prefix) =>
@@ -88,8 +99,16 @@ public sealed class ClipClassifier : IDisposable
 
     public void Train(bool on = true)
     {
-        Model.train(on && Mode == TrainMode.TextHead);
+        Model.train(on && Mode is TrainMode.TextHead or TrainMode.Lora);
         Head?.train(on);
+    }
+
+    /// <summary>Folds the LoRA adapters into the model's weights (before saving it); nothing in other modes.</summary>
+    public void MergeLora()
+    {
+        Lora?.Merge();
+        Lora?.Dispose();
+        Lora = null;
     }
 
     /// <summary>[classes, embed], unit norm: the mean over templates of normalised prompt embeddings, renormalised.</summary>
@@ -180,5 +199,6 @@ public sealed class ClipClassifier : IDisposable
     {
         _promptIds.Dispose();
         Head?.Dispose();
+        Lora?.Dispose();
     }
 }

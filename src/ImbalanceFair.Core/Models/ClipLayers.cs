@@ -36,21 +36,30 @@ public sealed class ClipAttention : nn.Module
 
     public nn.Linear out_proj { get; }
 
+    /// <summary>LoRA adapters by projection name (<see cref="ClipLora"/>); not parameters of this module.</summary>
+    public Dictionary<string, LoraAdapter> Lora { get; } = new(StringComparer.Ordinal);
+
     public Tensor forward(Tensor x, bool causal)
     {
         using var scope = torch.NewDisposeScope();
         long b = x.size(0), l = x.size(1), w = x.size(2);
-        Tensor Heads(nn.Linear proj) => proj.forward(x).view(b, l, _heads, w / _heads).transpose(1, 2);
-        var attended = nn.functional.scaled_dot_product_attention(Heads(q_proj), Heads(k_proj), Heads(v_proj), isCausal: causal);
-        return out_proj.forward(attended.transpose(1, 2).reshape(b, l, w)).MoveToOuterDisposeScope();
+        Tensor Heads(string name, nn.Linear proj) => Project(Lora, name, proj, x).view(b, l, _heads, w / _heads).transpose(1, 2);
+        var attended = nn.functional.scaled_dot_product_attention(Heads("q_proj", q_proj), Heads("k_proj", k_proj), Heads("v_proj", v_proj), isCausal: causal);
+        return Project(Lora, "out_proj", out_proj, attended.transpose(1, 2).reshape(b, l, w)).MoveToOuterDisposeScope();
     }
+
+    internal static Tensor Project(Dictionary<string, LoraAdapter> lora, string name, nn.Linear proj, Tensor x) =>
+        lora.Count > 0 && lora.TryGetValue(name, out var adapter) ? adapter.forward(x) : proj.forward(x);
 }
 
-/// <summary>HF CLIPMLP: fc1 → quick_gelu → fc2.</summary>
+/// <summary>HF CLIPMLP: fc1 → hidden_act → fc2.</summary>
 public sealed class ClipMlp : nn.Module
 {
-    public ClipMlp(int width, int hidden, int layers)
+    private readonly string _act;
+
+    public ClipMlp(int width, int hidden, int layers, string act = "quick_gelu")
     {
+        _act = act;
         fc1 = RegisterModule("fc1", new nn.Linear(width, hidden));
         fc2 = RegisterModule("fc2", new nn.Linear(hidden, width));
         using var noGrad = torch.no_grad();
@@ -64,22 +73,34 @@ public sealed class ClipMlp : nn.Module
 
     public nn.Linear fc2 { get; }
 
+    /// <summary>LoRA adapters by projection name (<see cref="ClipLora"/>); not parameters of this module.</summary>
+    public Dictionary<string, LoraAdapter> Lora { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>HF's ACT2FN entries for CLIP: gelu_new and gelu_pytorch_tanh are both the tanh approximation.</summary>
+    public static Tensor Activate(Tensor x, string act) => act switch
+    {
+        "quick_gelu" => nn.functional.quick_gelu(x),
+        "gelu" => nn.functional.gelu(x),
+        "gelu_new" or "gelu_pytorch_tanh" => nn.functional.gelu(x, "tanh"),
+        _ => throw new ArgumentException($"hidden_act '{act}' is not supported (supported: {string.Join(", ", ClipConfig.Activations)})", nameof(act)),
+    };
+
     public Tensor forward(Tensor x)
     {
-        using var h = fc1.forward(x);
-        using var a = nn.functional.quick_gelu(h);
-        return fc2.forward(a);
+        using var h = ClipAttention.Project(Lora, "fc1", fc1, x);
+        using var a = Activate(h, _act);
+        return ClipAttention.Project(Lora, "fc2", fc2, a);
     }
 }
 
 /// <summary>HF CLIPEncoderLayer (pre-LN): x + attn(ln1(x)), then x + mlp(ln2(x)).</summary>
 public sealed class ClipEncoderLayer : nn.Module
 {
-    public ClipEncoderLayer(int width, int heads, int mlpRatio, int layers, double eps)
+    public ClipEncoderLayer(int width, int heads, int intermediate, int layers, double eps, string act)
     {
         self_attn = RegisterModule("self_attn", new ClipAttention(width, heads, layers));
         layer_norm1 = RegisterModule("layer_norm1", new nn.LayerNorm(width, eps));
-        mlp = RegisterModule("mlp", new ClipMlp(width, width * mlpRatio, layers));
+        mlp = RegisterModule("mlp", new ClipMlp(width, intermediate, layers, act));
         layer_norm2 = RegisterModule("layer_norm2", new nn.LayerNorm(width, eps));
     }
 
@@ -102,10 +123,10 @@ public sealed class ClipEncoderLayer : nn.Module
 /// <summary>HF CLIPEncoder: a stack named encoder.layers.N.</summary>
 public sealed class ClipEncoder : nn.Module
 {
-    public ClipEncoder(int width, int heads, int mlpRatio, int layers, double eps)
+    public ClipEncoder(int width, int heads, int intermediate, int layers, double eps, string act)
     {
         this.layers = RegisterModule("layers", new nn.ModuleList<ClipEncoderLayer>(
-            Enumerable.Range(0, layers).Select(_ => new ClipEncoderLayer(width, heads, mlpRatio, layers, eps)).ToList()));
+            Enumerable.Range(0, layers).Select(_ => new ClipEncoderLayer(width, heads, intermediate, layers, eps, act)).ToList()));
     }
 
     public nn.ModuleList<ClipEncoderLayer> layers { get; }

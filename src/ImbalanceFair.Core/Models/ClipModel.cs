@@ -5,7 +5,8 @@ namespace ImbalanceFair.Core.Models;
 /// <summary>
 /// CLIP with Hugging Face CLIPModel's parameter names (text_model.*, vision_model.*, visual_projection,
 /// text_projection, logit_scale), so real checkpoints can be loaded by name into a model of matching size.
-/// Images enter as [B, C, H, W] floats in [0, 1]; normalisation (and grey → 3 channels) happens inside.
+/// Images enter as [B, C, H, W] floats in [0, 1]; <see cref="ClipPreprocess"/> (grey → 3 channels, resize and crop
+/// where the model's input size differs, normalisation) happens inside.
 /// </summary>
 public sealed class ClipModel : nn.Module
 {
@@ -13,17 +14,23 @@ public sealed class ClipModel : nn.Module
     private readonly Tensor _std;
 
     public ClipModel(ClipConfig config, IReadOnlyList<double> mean, IReadOnlyList<double> std)
+        : this(config, ClipPreprocess.Normalise(mean, std))
+    {
+    }
+
+    public ClipModel(ClipConfig config, ClipPreprocess preprocess)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(mean);
-        ArgumentNullException.ThrowIfNull(std);
+        ArgumentNullException.ThrowIfNull(preprocess);
         config.Validate();
         Config = config;
+        Preprocess = preprocess;
+        var (mean, std) = (preprocess.Mean, preprocess.Std);
         text_model = RegisterModule("text_model", new ClipTextTransformer(config));
         vision_model = RegisterModule<nn.Module>("vision_model", config.ImageTower == "vit" ? new ClipVisionTransformer(config) : new ClipConvTower(config));
         visual_projection = RegisterModule("visual_projection", new nn.Linear(config.VisionWidth, config.EmbedDim, bias: false));
         text_projection = RegisterModule("text_projection", new nn.Linear(config.TextWidth, config.EmbedDim, bias: false));
-        logit_scale = RegisterParameter("logit_scale", torch.full([], Math.Log(1 / 0.07)));
+        logit_scale = RegisterParameter("logit_scale", torch.full([], config.LogitScaleInit));
         using (torch.no_grad())
         {
             visual_projection.weight.normal_(0, Math.Pow(config.VisionWidth, -0.5));
@@ -37,6 +44,8 @@ public sealed class ClipModel : nn.Module
     }
 
     public ClipConfig Config { get; }
+
+    public ClipPreprocess Preprocess { get; }
 
     public ClipTextTransformer text_model { get; }
 
@@ -53,13 +62,7 @@ public sealed class ClipModel : nn.Module
     {
         ArgumentNullException.ThrowIfNull(pixels);
         using var scope = torch.NewDisposeScope();
-        var x = pixels;
-        if (x.size(1) != Config.InChannels)
-        {
-            x = x.expand(x.size(0), Config.InChannels, x.size(2), x.size(3));
-        }
-
-        x = (x - _mean.to(x.device)) / _std.to(x.device);
+        var x = Preprocess.Apply(pixels, Config.InChannels, _mean, _std);
         var pooled = ((IImageTower)vision_model).forward(x);
         return visual_projection.forward(pooled).MoveToOuterDisposeScope();
     }

@@ -26,13 +26,19 @@ public sealed class ClipTextEmbeddings : nn.Module
     }
 }
 
-/// <summary>HF CLIPTextTransformer: causal encoder, final_layer_norm, pooled at the end-of-text token (the largest id).</summary>
+/// <summary>
+/// HF CLIPTextTransformer: causal encoder, final_layer_norm, pooled at the end-of-text token: the largest id for the
+/// legacy eos_token_id 2, else the first eos_token_id of each row (HF's rule).
+/// </summary>
 public sealed class ClipTextTransformer : nn.Module
 {
+    private readonly int _eos;
+
     public ClipTextTransformer(ClipConfig c)
     {
+        _eos = c.EosTokenId;
         embeddings = RegisterModule("embeddings", new ClipTextEmbeddings(c));
-        encoder = RegisterModule("encoder", new ClipEncoder(c.TextWidth, c.TextHeads, c.MlpRatio, c.TextLayers, c.LayerNormEps));
+        encoder = RegisterModule("encoder", new ClipEncoder(c.TextWidth, c.TextHeads, c.TextMlp, c.TextLayers, c.LayerNormEps, c.TextHiddenAct));
         final_layer_norm = RegisterModule("final_layer_norm", new nn.LayerNorm(c.TextWidth, c.LayerNormEps));
     }
 
@@ -47,7 +53,7 @@ public sealed class ClipTextTransformer : nn.Module
     {
         using var scope = torch.NewDisposeScope();
         var h = final_layer_norm.forward(encoder.forward(embeddings.forward(ids), causal: true));
-        var eot = ids.argmax(-1);
+        var eot = _eos == 2 ? ids.argmax(-1) : ids.eq(_eos).to(ScalarType.Int32).argmax(-1);
         var rows = torch.arange(ids.size(0), device: ids.device);
         return h.index(rows, eot).MoveToOuterDisposeScope();
     }

@@ -39,9 +39,9 @@ public sealed class ClipVisionTransformer : nn.Module, IImageTower
     public ClipVisionTransformer(ClipConfig c)
     {
         embeddings = RegisterModule("embeddings", new ClipVisionEmbeddings(c));
-        pre_layrnorm = RegisterModule("pre_layrnorm", new nn.LayerNorm(c.VisionWidth, c.LayerNormEps));
-        encoder = RegisterModule("encoder", new ClipEncoder(c.VisionWidth, c.VisionHeads, c.MlpRatio, c.VisionLayers, c.LayerNormEps));
-        post_layernorm = RegisterModule("post_layernorm", new nn.LayerNorm(c.VisionWidth, c.LayerNormEps));
+        pre_layrnorm = RegisterModule("pre_layrnorm", new nn.LayerNorm(c.VisionWidth, c.VisionEps));
+        encoder = RegisterModule("encoder", new ClipEncoder(c.VisionWidth, c.VisionHeads, c.VisionMlp, c.VisionLayers, c.VisionEps, c.VisionHiddenAct));
+        post_layernorm = RegisterModule("post_layernorm", new nn.LayerNorm(c.VisionWidth, c.VisionEps));
     }
 
     public ClipVisionEmbeddings embeddings { get; }

@@ -8,7 +8,7 @@ public sealed record ModelConfig
 {
     public string Arch { get; init; } = "tiny-clip";
 
-    /// <summary>scratch | pretrained | a path to a .safetensors state dict.</summary>
+    /// <summary>Presets: scratch | pretrained | a path to a .safetensors state dict; HF directories: checkpoint | scratch.</summary>
     public string Init { get; init; } = "scratch";
 
     public static ModelConfig Read(YamlObject? y)
@@ -20,7 +20,10 @@ public sealed record ModelConfig
         }
 
         y.Allow("arch", "init");
-        return new ModelConfig { Arch = ConfigValues.Choice(y, "arch", d.Arch, ClipPresets.Names), Init = y.GetString("init") ?? d.Init };
+        // A path (it holds a '/') is a Hugging Face CLIP directory, whose default init is its own weights.
+        var arch = y.GetString("arch") is { } a && HfClipDirectory.IsDirectoryArch(a) ? a : ConfigValues.Choice(y, "arch", d.Arch, ClipPresets.Names);
+        var init = y.GetString("init") ?? (HfClipDirectory.IsDirectoryArch(arch) ? ModelInit.Checkpoint : d.Init);
+        return new ModelConfig { Arch = arch, Init = init };
     }
 
     public ConfigNode Write() => M("model", S("arch", Str(Arch)), S("init", Str(Init)));

@@ -3,13 +3,17 @@ using ImbalanceFair.Torch.Serialization;
 
 namespace ImbalanceFair.Core.Models;
 
-/// <summary>How <c>model.init</c> starts the weights: scratch | pretrained | a path to a .safetensors state dict.</summary>
+/// <summary>
+/// How <c>model.init</c> starts the weights: scratch | pretrained | a path to a .safetensors state dict for a preset;
+/// checkpoint (the directory's weights, the default) | scratch for a Hugging Face CLIP directory.
+/// </summary>
 public static class ModelInit
 {
     public const string Scratch = "scratch";
     public const string Pretrained = "pretrained";
+    public const string Checkpoint = "checkpoint";
 
-    public static bool IsPath(string init) => init is not (Scratch or Pretrained);
+    public static bool IsPath(string init) => init is not (Scratch or Pretrained or Checkpoint);
 
     /// <summary>
     /// Loads a checkpoint by Hugging Face CLIPModel names into a model of matching sizes. A missing file, a missing or

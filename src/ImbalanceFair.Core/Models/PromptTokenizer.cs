@@ -9,7 +9,7 @@ namespace ImbalanceFair.Core.Models;
 /// 1 start-of-text, words from 2, and end-of-text the largest id, so the text tower pools at argmax(ids) as
 /// CLIP does.
 /// </summary>
-public sealed partial class PromptTokenizer
+public sealed partial class PromptTokenizer : ITextTokenizer
 {
     public const int Pad = 0;
     public const int Start = 1;

@@ -11,6 +11,9 @@ public enum TrainMode
 
     /// <summary>Frozen towers; a linear head initialised from the class-prompt embeddings trains.</summary>
     LinearProbe,
+
+    /// <summary>Text-head's classifier, but only low-rank adapters on the named projections train (train.lora).</summary>
+    Lora,
 }
 
 /// <summary>The registry of training modes (<c>train.mode</c>): the name users write for each mode.</summary>
@@ -21,6 +24,7 @@ public static class TrainModes
         ("zero-shot", TrainMode.ZeroShot),
         ("text-head", TrainMode.TextHead),
         ("linear-probe", TrainMode.LinearProbe),
+        ("lora", TrainMode.Lora),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. s_rows.Select(r => r.Name)];

@@ -146,21 +146,17 @@ public sealed class ExperimentRunner
         log.Information("{Dataset}: {Train} training images after the {Profile} split (ρ={Ratio}), {Val} validation, {Test} test",
             d.Name, train.Count, c.Imbalance.Profile.ToString().ToLowerInvariant(), c.Imbalance.Ratio, val.Count, test.Count);
 
-        var tokenizer = PromptTokenizer.Build(d.Classes, d.Prompts);
         torch.manual_seed((ulong)c.Seed);
-        using var model = new ClipModel(ClipPresets.For(c.Model.Arch, d.Height, tokenizer.VocabSize, tokenizer.ContextLength), d.Mean, d.Std);
-        if (c.Model.Init == ModelInit.Pretrained)
+        var hf = HfClipDirectory.IsDirectoryArch(c.Model.Arch) ? HfClipDirectory.Open(c.Model.Arch) : null;
+        var (model, tokenizer) = hf is null ? PresetModel(c, d, data, inputs.PretrainPool, inputs.Pretrain, plan.Device, log, cancel) : (hf.CreateModel(c.Model.Init == ModelInit.Checkpoint), (ITextTokenizer)hf.Tokenizer);
+        using var modelOwner = model;
+        if (hf is not null)
         {
-            RunPhase.Enter("pretraining", cancel);
-            Pretraining.Initialise(model, tokenizer, data, inputs.PretrainPool!, inputs.Pretrain, plan.Device, new DatasetCache().Directory, log);
-            cancel.ThrowIfCancellationRequested();
-        }
-        else if (ModelInit.IsPath(c.Model.Init))
-        {
-            ModelInit.LoadFile(model, c.Model.Init);
+            log.Information("{Arch}: Hugging Face CLIP ({Init}), ViT {Width}x{Layers} patch {Patch} at {Size} px, text {TextWidth}x{TextLayers}",
+                c.Model.Arch, c.Model.Init, hf.Config.VisionWidth, hf.Config.VisionLayers, hf.Config.PatchSize, hf.Config.ImageSize, hf.Config.TextWidth, hf.Config.TextLayers);
         }
 
-        using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device);
+        using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device, c.Train.Lora);
         using var real = new RealTrainingData(train.Images, train.Labels, train.SourceIndices, d.NumClasses);
         var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log));
         using var strategyResources = strategy as IDisposable;
@@ -195,7 +191,15 @@ public sealed class ExperimentRunner
         var summary = RunFiles.WriteAll(new RunResults(plan, split, real, test, predictions, robust, result, source.Recorded, attributes), log, cancel);
         if (c.Output.SaveModel)
         {
-            Torch.Serialization.SafeTensors.SaveStateDict(model, Path.Combine(dir, "model.safetensors"));
+            classifier.MergeLora();
+            if (hf is not null)
+            {
+                HfClipExport.Save(model, hf, Path.Combine(dir, "model"));
+            }
+            else
+            {
+                Torch.Serialization.SafeTensors.SaveStateDict(model, Path.Combine(dir, "model.safetensors"));
+            }
         }
 
         // The last point a signal stops the run: once done is written the run is finished, and its checkpoint goes.
@@ -204,5 +208,33 @@ public sealed class ExperimentRunner
         RunMarkers.RemoveCheckpoint(dir);
         log.Information("Done: {RunDir}", dir);
         return new RunOutcome(dir, RunStatus.Completed, summary);
+    }
+
+    // A named preset sized for the dataset, with a word-level tokenizer over its prompts; scratch, pretrained or a state dict.
+    private static (ClipModel, ITextTokenizer) PresetModel(
+        RunConfig c, DatasetDescriptor d, ImageDataset data, long[]? pool, Pretraining.Options pretrain, Device device, ILogger log, CancellationToken cancel)
+    {
+        var tokenizer = PromptTokenizer.Build(d.Classes, d.Prompts);
+        var model = new ClipModel(ClipPresets.For(c.Model.Arch, d.Height, tokenizer.VocabSize, tokenizer.ContextLength), d.Mean, d.Std);
+        try
+        {
+            if (c.Model.Init == ModelInit.Pretrained)
+            {
+                RunPhase.Enter("pretraining", cancel);
+                Pretraining.Initialise(model, tokenizer, data, pool!, pretrain, device, new DatasetCache().Directory, log);
+                cancel.ThrowIfCancellationRequested();
+            }
+            else if (ModelInit.IsPath(c.Model.Init))
+            {
+                ModelInit.LoadFile(model, c.Model.Init);
+            }
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
+        return (model, tokenizer);
     }
 }

@@ -95,6 +95,7 @@ public static class RunConfigNames
     {
         TrainMode.ZeroShot => "zero-shot",
         TrainMode.LinearProbe => "linear-probe",
+        TrainMode.Lora => "lora",
         _ => "text-head",
     };
 }

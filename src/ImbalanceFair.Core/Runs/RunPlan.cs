@@ -44,13 +44,34 @@ public sealed record RunPlan(RunConfig Config, DatasetDescriptor Dataset, Device
 
         AugmentationStrategies.Get(config.Augment.Strategy).Check?.Invoke(config.Augment, new StrategyPlan(config.Train.Mode, dataset));
 
-        try
+        if (HfClipDirectory.IsDirectoryArch(config.Model.Arch))
         {
-            ClipPresets.For(config.Model.Arch, dataset.Height, 16, 8).Validate();
+            if (config.Model.Init is not (ModelInit.Checkpoint or ModelInit.Scratch))
+            {
+                throw new ConfigException($"model.init: '{config.Model.Init}' does not apply to a Hugging Face CLIP directory; use checkpoint (its weights) or scratch");
+            }
+
+            HfClipDirectory.Open(config.Model.Arch);
         }
-        catch (ArgumentException e)
+        else if (config.Model.Init == ModelInit.Checkpoint)
         {
-            throw new ConfigException($"model.arch: {e.Message}", e);
+            throw new ConfigException($"model.init: checkpoint needs model.arch to be a Hugging Face CLIP directory, not the preset '{config.Model.Arch}'");
+        }
+        else
+        {
+            try
+            {
+                ClipPresets.For(config.Model.Arch, dataset.Height, 16, 8).Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ConfigException($"model.arch: {e.Message}", e);
+            }
+        }
+
+        if (config.Train.Mode == TrainMode.Lora && config.Model.Arch == "tiny-clip-conv")
+        {
+            throw new ConfigException("train.mode: lora adapts the ViT's projections; model.arch tiny-clip-conv has a convolutional image tower (use a ViT preset or a Hugging Face CLIP directory)");
         }
 
         var hash = RunConfigWriter.Hash12(config);

@@ -11,6 +11,9 @@ public sealed record TrainOptions
 {
     public TrainMode Mode { get; init; } = TrainMode.TextHead;
 
+    /// <summary>train.lora: the adapters of train.mode lora.</summary>
+    public LoraOptions Lora { get; init; } = new();
+
     public string Loss { get; init; } = "ce";
 
     public LossOptions LossOptions { get; init; } = new();
@@ -45,11 +48,12 @@ public sealed record TrainOptions
             return d;
         }
 
-        y.Allow("mode", "loss", "tau", "gamma", "beta", "sampler", "epochs", "batch_size", "optimizer", "schedule", "precision", "select", "grad_clip", "log_every");
+        y.Allow("mode", "loss", "tau", "gamma", "beta", "sampler", "epochs", "batch_size", "optimizer", "schedule", "precision", "select", "grad_clip", "log_every", "lora");
         var lossDefaults = d.LossOptions;
         return new TrainOptions
         {
             Mode = TrainModes.Parse(ConfigValues.Choice(y, "mode", TrainModes.NameOf(d.Mode), TrainModes.Names)),
+            Lora = LoraOptions.Read(y.GetObject("lora")),
             Loss = ConfigValues.Choice(y, "loss", d.Loss, Losses.Losses.Names),
             LossOptions = new LossOptions
             {
@@ -87,6 +91,8 @@ public sealed record TrainOptions
             S("precision", Str(Precision)),
             S("select", Str(Select)),
             S("grad_clip", Num(GradClip)),
-            S("log_every", Num(LogEvery)));
+            S("log_every", Num(LogEvery)),
+            // train.lora applies only to lora runs: other runs keep their hashes.
+            Lora.Write().When(Mode == TrainMode.Lora));
     }
 }

@@ -112,7 +112,9 @@ IMBF_EXPORT THandle imbf_interpolate(THandle x, int64_t out_h, int64_t out_w, in
         return antialias ? at::_upsample_bilinear2d_aa(*x, {out_h, out_w}, align_corners != 0)
                          : at::upsample_bilinear2d(*x, {out_h, out_w}, align_corners != 0);
       case 1: return at::upsample_nearest2d(*x, {out_h, out_w});
-      case 2: return at::upsample_bicubic2d(*x, {out_h, out_w}, align_corners != 0);
+      case 2:
+        return antialias ? at::_upsample_bicubic2d_aa(*x, {out_h, out_w}, align_corners != 0)
+                         : at::upsample_bicubic2d(*x, {out_h, out_w}, align_corners != 0);
       case 3: return at::adaptive_avg_pool2d(*x, {out_h, out_w});
       default: TORCH_CHECK(false, "unknown interpolation mode ", mode);
     }

@@ -24,7 +24,7 @@ namespace ImbalanceFair.Torch.Serialization;
 /// <see cref="SafeTensorsFormatException"/> naming the file and the problem, never a partial result.
 /// Writing goes to a temporary file in the target folder that is renamed over the target at the end.
 /// </remarks>
-public static class SafeTensors
+public static partial class SafeTensors
 {
     /// <summary>The largest header accepted (the reference implementation's limit).</summary>
     public const long MaxHeaderBytes = 100_000_000;

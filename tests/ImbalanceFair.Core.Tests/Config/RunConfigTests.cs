@@ -181,7 +181,7 @@ public class RunConfigTests
             var key = line.Trim().Split(':')[0];
             var inert = (indent == 0 && key is "device" or "output")
                 || (indent == 2 && key is "borderline" or "adasyn" or "diffusion" or "adversarial" or "m2m")
-                || (indent == 2 && key is "tau" or "gamma" or "beta")
+                || (indent == 2 && key is "tau" or "gamma" or "beta" or "lora")
                 || (indent == 4 && key is "momentum");
             if (inert)
             {
