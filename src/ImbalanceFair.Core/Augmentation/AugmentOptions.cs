@@ -54,8 +54,11 @@ public sealed record AdasynOptions
 
 public sealed record DiffusionOptions
 {
-    /// <summary>A folder of class sub-folders, or a manifest CSV path,label[,attribute].</summary>
+    /// <summary>A folder of class sub-folders, a manifest CSV path,label[,attribute], or <c>generate</c> (the built-in generator).</summary>
     public string? Source { get; init; }
+
+    /// <summary>The built-in generator's settings, used with <c>source: generate</c>.</summary>
+    public Diffusion.GeneratorOptions Generator { get; init; } = new();
 
     /// <summary>mix (add to the real data) | ffr (pre-train on class-balanced synthetic data, then fine-tune on real only).</summary>
     public string Mode { get; init; } = "mix";

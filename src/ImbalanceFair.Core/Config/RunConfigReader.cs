@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImbalanceFair.Core.Augmentation;
+using ImbalanceFair.Core.Augmentation.Diffusion;
 using ImbalanceFair.Core.Data.Split;
 using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Models;
@@ -250,7 +251,7 @@ public static class RunConfigReader
         var adasyn = y.GetObject("adasyn");
         adasyn?.Allow("k");
         var diffusion = y.GetObject("diffusion");
-        diffusion?.Allow("source", "mode", "strict", "ffr_epochs");
+        diffusion?.Allow("source", "mode", "strict", "ffr_epochs", "generator");
         var adv = y.GetObject("adversarial");
         adv?.Allow("eps", "alpha", "steps", "norm", "random_start", "regenerate", "eps_per_class");
         var m2m = y.GetObject("m2m");
@@ -269,7 +270,9 @@ public static class RunConfigReader
             Adasyn = adasyn is null ? d.Adasyn : new AdasynOptions { K = (int)Int(adasyn, "k", d.Adasyn.K, 1, 1000) },
             Diffusion = diffusion is null ? d.Diffusion : new DiffusionOptions
             {
-                Source = RelativeToConfig(diffusion, "source"), Mode = Choice(diffusion, "mode", d.Diffusion.Mode, ["mix", "ffr"]),
+                Source = diffusion.GetString("source") == BuiltInGenerator.SourceValue ? BuiltInGenerator.SourceValue : RelativeToConfig(diffusion, "source"),
+                Mode = Choice(diffusion, "mode", d.Diffusion.Mode, ["mix", "ffr"]),
+                Generator = ReadGenerator(diffusion.GetObject("generator"), d.Diffusion.Generator),
                 Strict = diffusion.GetBool("strict") ?? d.Diffusion.Strict,
                 FfrEpochs = diffusion.Has("ffr_epochs") ? (int)Int(diffusion, "ffr_epochs", 0, 0, 100_000) : null,
             },
@@ -291,6 +294,33 @@ public static class RunConfigReader
     }
 
     /// <summary>A path as written in the config file is relative to that file's folder; one from an override, to the current folder.</summary>
+    // issue 13, before issue 14's per-strategy option files: the generator's keys, read and checked here for now.
+    private static GeneratorOptions ReadGenerator(YamlObject? y, GeneratorOptions d)
+    {
+        if (y is null)
+        {
+            return d;
+        }
+
+        y.Allow("train_on", "channels", "schedule", "timesteps", "train_steps", "batch_size", "lr", "class_dropout", "class_sampling", "ema_decay", "sampler_steps", "guidance", "seed");
+        var g = new GeneratorOptions
+        {
+            TrainOn = Choice(y, "train_on", d.TrainOn, [.. GeneratorOptions.TrainOnValues]), Channels = (int)Int(y, "channels", d.Channels, 8, 1024),
+            Schedule = Choice(y, "schedule", d.Schedule, [.. NoiseSchedule.Kinds]), Timesteps = (int)Int(y, "timesteps", d.Timesteps, 2, 100_000),
+            TrainSteps = (int)Int(y, "train_steps", d.TrainSteps, 1, 10_000_000), BatchSize = (int)Int(y, "batch_size", d.BatchSize, 1, 65_536),
+            Lr = Num(y, "lr", d.Lr, 0, 1, minExclusive: true), ClassDropout = Num(y, "class_dropout", d.ClassDropout, 0, 1, maxExclusive: true),
+            ClassSampling = Choice(y, "class_sampling", d.ClassSampling, [.. GeneratorOptions.ClassSamplingValues]),
+            EmaDecay = Num(y, "ema_decay", d.EmaDecay, 0, 1, maxExclusive: true), SamplerSteps = (int)Int(y, "sampler_steps", d.SamplerSteps, 1, 100_000),
+            Guidance = Num(y, "guidance", d.Guidance, 0, 100), Seed = Int(y, "seed", d.Seed, 0, long.MaxValue),
+        };
+        if (g.Problems().FirstOrDefault() is { } problem)
+        {
+            throw new ConfigException(problem);
+        }
+
+        return g;
+    }
+
     private static string? RelativeToConfig(YamlObject y, string key)
     {
         var path = y.GetString(key);

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ImbalanceFair.Core.Augmentation;
+using ImbalanceFair.Core.Augmentation.Diffusion;
 using ImbalanceFair.Core.Data.Split;
 using ImbalanceFair.Core.Training;
 
@@ -80,8 +82,8 @@ public static partial class RunConfigWriter
                 M("smote", S("k", Num(a.Smote.K)), S("space", Str(a.Smote.Space))),
                 M("borderline", S("k", Num(a.Borderline.K)), S("m", Num(a.Borderline.M)), S("kind", Str(a.Borderline.Kind))),
                 M("adasyn", S("k", Num(a.Adasyn.K))),
-                M("diffusion", S("source", a.Diffusion.Source is { } src ? Str(src) : "null"), S("mode", Str(a.Diffusion.Mode)), S("strict", Bool(a.Diffusion.Strict)),
-                    S("ffr_epochs", a.Diffusion.FfrEpochs is { } ffr ? Num(ffr) : "null")),
+                M("diffusion", [S("source", a.Diffusion.Source is { } src ? Str(src) : "null"), S("mode", Str(a.Diffusion.Mode)), S("strict", Bool(a.Diffusion.Strict)),
+                    S("ffr_epochs", a.Diffusion.FfrEpochs is { } ffr ? Num(ffr) : "null"), .. Generator(a.Diffusion)]),
                 M("adversarial", S("eps", Num(a.Adversarial.Eps)), S("alpha", Num(a.Adversarial.Alpha)), S("steps", Num(a.Adversarial.Steps)),
                     S("norm", Str(a.Adversarial.Norm)), S("random_start", Bool(a.Adversarial.RandomStart)), S("regenerate", Str(a.Adversarial.Regenerate)),
                     S("eps_per_class", Str(a.Adversarial.EpsPerClass))),
@@ -111,6 +113,25 @@ public static partial class RunConfigWriter
                     : S("attack", "null"),
                 S("bootstrap", Num(c.Eval.Bootstrap))),
             M("output", S("dir", Str(c.Output.Dir)), S("save_model", Bool(c.Output.SaveModel)), S("save_augmented", Bool(c.Output.SaveAugmented))),
+        ];
+    }
+
+    // issue 13: written (and so hashed) only with source: generate, so that other runs keep their hashes until issue 14
+    // hashes only the active strategy's section.
+    private static Node[] Generator(DiffusionOptions o)
+    {
+        if (o.Source != BuiltInGenerator.SourceValue)
+        {
+            return [];
+        }
+
+        var g = o.Generator;
+        return
+        [
+            M("generator", S("train_on", Str(g.TrainOn)), S("channels", Num(g.Channels)), S("schedule", Str(g.Schedule)), S("timesteps", Num(g.Timesteps)),
+                S("train_steps", Num(g.TrainSteps)), S("batch_size", Num(g.BatchSize)), S("lr", Num(g.Lr)), S("class_dropout", Num(g.ClassDropout)),
+                S("class_sampling", Str(g.ClassSampling)), S("ema_decay", Num(g.EmaDecay)), S("sampler_steps", Num(g.SamplerSteps)),
+                S("guidance", Num(g.Guidance)), S("seed", Num(g.Seed))),
         ];
     }
 

@@ -1,4 +1,5 @@
 using ImbalanceFair.Core.Augmentation;
+using ImbalanceFair.Core.Augmentation.Diffusion;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Metrics;
@@ -74,7 +75,9 @@ public sealed class ExperimentRunner
         using var outer = torch.NewDisposeScope();
         using var data = new DatasetCache().Load(d);
         var pretrain = new Pretraining.Options();
-        var pool = c.Model.Init == ModelInit.Pretrained ? Pretraining.Pool(data.Train.LabelsHost, d.NumClasses, pretrain.PerClass, pretrain.Seed) : null;
+        var generatorInputs = BuiltInGenerator.Wanted(c.Augment);
+        var reservePool = c.Model.Init == ModelInit.Pretrained || generatorInputs?.TrainOn == "pool";
+        var pool = reservePool ? Pretraining.Pool(data.Train.LabelsHost, d.NumClasses, pretrain.PerClass, pretrain.Seed) : null;
         var split = data.BuildSplit(c.Imbalance, c.Dataset.ValFraction, c.Seed, c.Dataset.Attribute, pool);
         var attributes = RunData.AttributeCount(d, split, c.Dataset.Attribute);
         using var train = RunData.Gather(data.Train, split.TrainIndices, split.TrainAttributes, c.Dataset.Attribute, attributes, plan.Device);
@@ -97,7 +100,8 @@ public sealed class ExperimentRunner
 
         using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device);
         using var real = new RealTrainingData(train.Images, train.Labels, train.SourceIndices, d.NumClasses);
-        var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log));
+        var generator = generatorInputs is null ? null : BuiltInGenerator.Inputs(data.Train, pool, split, new DatasetCache().Directory, dir);
+        var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log, generator, cancel));
         using var strategyResources = strategy as IDisposable;
         var targets = c.Augment.Target.For(real.Counts, d.Classes);
         using var source = new AugmentedTrainingSource(strategy, real, targets);

@@ -42,7 +42,7 @@ public sealed record RunPlan(RunConfig Config, DatasetDescriptor Dataset, Device
 
         if (config.Augment.Strategy == "diffusion" && string.IsNullOrEmpty(config.Augment.Diffusion.Source))
         {
-            throw new ConfigException("augment.diffusion.source: the diffusion strategy needs a folder of class sub-folders or a manifest CSV");
+            throw new ConfigException("augment.diffusion.source: the diffusion strategy needs a folder of class sub-folders, a manifest CSV, or generate (the built-in generator)");
         }
 
         try

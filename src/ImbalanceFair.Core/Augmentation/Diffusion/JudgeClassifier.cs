@@ -1,0 +1,95 @@
+using ImbalanceFair.Core.Data;
+using ImbalanceFair.Torch;
+using F = ImbalanceFair.Torch.nn.functional;
+
+namespace ImbalanceFair.Core.Augmentation.Diffusion;
+
+/// <summary>
+/// The independent classifier behind <c>generator.csv</c>'s class consistency: a small CNN (conv 32 · pool · conv 64 ·
+/// pool · global average · linear), unrelated to the run's CLIP model and to the generator, trained from its own seed on
+/// real, class-balanced images that neither the run nor the generator trained on. Pixels enter as x/255 − ½.
+/// </summary>
+public sealed class JudgeClassifier : nn.Module
+{
+    private const long OrderStream = 14000;
+
+    public JudgeClassifier(long channels, long classes)
+    {
+        conv1 = RegisterModule("conv1", new nn.Conv2d(channels, 32, 3, padding: 1));
+        conv2 = RegisterModule("conv2", new nn.Conv2d(32, 64, 3, padding: 1));
+        fc = RegisterModule("fc", new nn.Linear(64, classes));
+    }
+
+    public nn.Conv2d conv1 { get; }
+
+    public nn.Conv2d conv2 { get; }
+
+    public nn.Linear fc { get; }
+
+    /// <summary>Logits for uint8 images [N, C, H, W].</summary>
+    public Tensor forward(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = torch.NewDisposeScope();
+        var x = (images.to(ScalarType.Float32) / 255.0) - 0.5;
+        x = F.max_pool2d(F.relu(conv1.forward(x)), 2);
+        x = F.relu(conv2.forward(x));
+        x = x.mean([2, 3]);
+        return fc.forward(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Predicted classes, in batches, without gradients.</summary>
+    public long[] Predict(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        eval();
+        using var noGrad = torch.no_grad();
+        var result = new List<long>();
+        for (long start = 0; start < images.size(0); start += 512)
+        {
+            using var scope = torch.NewDisposeScope();
+            var len = Math.Min(512, images.size(0) - start);
+            result.AddRange(forward(images.narrow(0, start, len)).argmax(1).cpu().ToArray<long>());
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>Trains a fresh judge (own seed; the caller's generator restored) for <paramref name="epochs"/> epochs of AdamW.</summary>
+    public static JudgeClassifier Train(Tensor images, long[] labels, int classes, long seed, int epochs = 10, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        using var rngState = torch.get_rng_state();
+        torch.manual_seed((ulong)seed);
+        var judge = new JudgeClassifier(images.size(1), classes);
+        judge.to(images.device);
+        judge.train();
+        using (var outer = torch.NewDisposeScope())
+        {
+            var y = torch.from_array<long>(labels, [labels.Length], images.device);
+            using var optimizer = new optim.AdamW(judge.parameters(), lr: 3e-3, weight_decay: 1e-4);
+            var rng = new SeededRandom(seed, OrderStream);
+            var order = Enumerable.Range(0, labels.Length).Select(i => (long)i).ToArray();
+            for (var epoch = 0; epoch < epochs; epoch++)
+            {
+                rng.Shuffle(order.AsSpan());
+                for (var start = 0; start < order.Length; start += 64)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    using var scope = torch.NewDisposeScope();
+                    var len = Math.Min(64, order.Length - start);
+                    var idx = torch.from_array<long>(order.AsSpan(start, len), [len], images.device);
+                    var loss = F.cross_entropy(judge.forward(images.index_select(0, idx)), y.index_select(0, idx));
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                }
+            }
+        }
+
+        torch.set_rng_state(rngState);
+        judge.eval();
+        return judge;
+    }
+}
