@@ -3,7 +3,7 @@ using ImbalanceFair.Bench;
 // imbfair-bench: benchmark programs, one subcommand each (scripts/bench is the usual way in).
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: imbfair-bench bridge|data|smote|pgd|train|startup|memory [options]   (imbfair-bench BENCHMARK --help for the options)");
+    Console.WriteLine("usage: imbfair-bench bridge|data|smote|pgd|train|startup|memory|diffusion [options]   (imbfair-bench BENCHMARK --help for the options)");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -18,7 +18,8 @@ try
         "train" => TrainBenchmark.Run(args[1..]),
         "startup" => StartupBenchmark.Run(args[1..]),
         "memory" => MemoryBenchmark.Run(args[1..]),
-        _ => Usage($"unknown benchmark '{args[0]}' (known: bridge, data, smote, pgd, train, startup, memory)"),
+        "diffusion" => DiffusionBenchmark.Run(args[1..]),
+        _ => Usage($"unknown benchmark '{args[0]}' (known: bridge, data, smote, pgd, train, startup, memory, diffusion)"),
     };
 }
 catch (ArgumentException e)

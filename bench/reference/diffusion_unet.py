@@ -2,7 +2,7 @@
 
 The same class-conditional U-Net as src/ImbalanceFair.Core/Augmentation/Diffusion/Denoiser.cs (same parameter names,
 so a state dict moves between the two), the cosine noise schedule, the DDIM step with classifier-free guidance, and
-the epsilon-prediction training step with class dropout.
+the noise- (or v-) prediction training step with class dropout.
   --check DIR   reads DIR/weights.safetensors and DIR/inputs.safetensors, writes DIR/<name>.bin (float32/float64):
                 the U-Net output, parameter gradients of a weighted sum of it, the schedule's alpha-bars, one DDIM step
                 and one guided epsilon (tests/ImbalanceFair.Core.Tests/Augmentation/DiffusionGeneratorTests.cs)
@@ -110,10 +110,15 @@ def cosine_alphas_cumprod(steps, s=0.008, max_beta=0.999):
     return torch.cumprod(1 - betas, 0)
 
 
-def ddim_step(alphas_cumprod, xt, eps, t, stride):
+def ddim_step(alphas_cumprod, xt, out, t, stride, prediction="eps"):
+    """x_prev; x0 from the network output (eps or v), clipped, and the noise re-derived from it (guided-diffusion)."""
     a = alphas_cumprod[t].item()
     a_prev = alphas_cumprod[t - stride].item() if t - stride >= 0 else 1.0
-    x0 = ((xt - math.sqrt(1 - a) * eps) / math.sqrt(a)).clamp(-1, 1)
+    if prediction == "v":
+        x0 = (math.sqrt(a) * xt - math.sqrt(1 - a) * out).clamp(-1, 1)
+    else:
+        x0 = ((xt - math.sqrt(1 - a) * out) / math.sqrt(a)).clamp(-1, 1)
+    eps = (xt - math.sqrt(a) * x0) / math.sqrt(1 - a)
     return math.sqrt(a_prev) * x0 + math.sqrt(1 - a_prev) * eps
 
 
@@ -124,14 +129,15 @@ def guided_eps(model, x, t, y, w):
     return uncond + w * (cond - uncond)
 
 
-def train_loss(model, x0, y, alphas_cumprod, dropout):
+def train_loss(model, x0, y, alphas_cumprod, dropout, prediction="v"):
     n = x0.shape[0]
     t = torch.randint(0, len(alphas_cumprod), (n,))
     noise = torch.randn_like(x0)
     a = alphas_cumprod.float()[t].view(n, 1, 1, 1)
     xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
     label = torch.where(torch.rand(n) < dropout, torch.full_like(y, model.null_class), y)
-    return F.mse_loss(model(xt, t.float(), label), noise)
+    target = a.sqrt() * noise - (1 - a).sqrt() * x0 if prediction == "v" else noise
+    return F.mse_loss(model(xt, t.float(), label), target)
 
 
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64, "U8": torch.uint8}
@@ -171,6 +177,7 @@ def check(folder):
         eps = guided_eps(model, x, step_t, y, meta["cfg_guidance"])
         results["guided_eps"] = eps
         results["ddim_step"] = ddim_step(ac, x, eps, step_t, stride)
+        results["ddim_step_v"] = ddim_step(ac, x, eps, step_t, stride, "v")
     for name, value in results.items():
         value.contiguous().numpy().tofile(f"{folder}/{name}.bin")
 
@@ -202,9 +209,9 @@ def bench(args):
         with torch.no_grad():
             x = torch.randn(args.sample_batch, args.image_channels, args.size, args.size)
             y = torch.randint(0, args.classes, (args.sample_batch,))
-            for i in reversed(range(args.sampler_steps)):
-                t = i * stride
-                x = ddim_step(ac, x, guided_eps(model, x, t, y, 2.0), t, stride)
+            for i in range(args.sampler_steps):
+                t = 999 - i * stride
+                x = ddim_step(ac, x, guided_eps(model, x, t, y, 2.0), t, stride, "v")
         s = time.perf_counter() - start
         return {"seconds": s, "evaluations_per_second": 2 * args.sample_batch * args.sampler_steps / s}
 

@@ -302,11 +302,12 @@ public static class RunConfigReader
             return d;
         }
 
-        y.Allow("train_on", "channels", "schedule", "timesteps", "train_steps", "batch_size", "lr", "class_dropout", "class_sampling", "ema_decay", "sampler_steps", "guidance", "seed");
+        y.Allow("train_on", "channels", "schedule", "prediction", "timesteps", "train_steps", "batch_size", "lr", "class_dropout", "class_sampling", "ema_decay", "sampler_steps", "guidance", "seed");
         var g = new GeneratorOptions
         {
             TrainOn = Choice(y, "train_on", d.TrainOn, [.. GeneratorOptions.TrainOnValues]), Channels = (int)Int(y, "channels", d.Channels, 8, 1024),
-            Schedule = Choice(y, "schedule", d.Schedule, [.. NoiseSchedule.Kinds]), Timesteps = (int)Int(y, "timesteps", d.Timesteps, 2, 100_000),
+            Schedule = Choice(y, "schedule", d.Schedule, [.. NoiseSchedule.Kinds]), Prediction = Choice(y, "prediction", d.Prediction, [.. GeneratorOptions.PredictionValues]),
+            Timesteps = (int)Int(y, "timesteps", d.Timesteps, 2, 100_000),
             TrainSteps = (int)Int(y, "train_steps", d.TrainSteps, 1, 10_000_000), BatchSize = (int)Int(y, "batch_size", d.BatchSize, 1, 65_536),
             Lr = Num(y, "lr", d.Lr, 0, 1, minExclusive: true), ClassDropout = Num(y, "class_dropout", d.ClassDropout, 0, 1, maxExclusive: true),
             ClassSampling = Choice(y, "class_sampling", d.ClassSampling, [.. GeneratorOptions.ClassSamplingValues]),

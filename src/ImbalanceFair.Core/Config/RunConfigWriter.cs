@@ -128,7 +128,7 @@ public static partial class RunConfigWriter
         var g = o.Generator;
         return
         [
-            M("generator", S("train_on", Str(g.TrainOn)), S("channels", Num(g.Channels)), S("schedule", Str(g.Schedule)), S("timesteps", Num(g.Timesteps)),
+            M("generator", S("train_on", Str(g.TrainOn)), S("channels", Num(g.Channels)), S("schedule", Str(g.Schedule)), S("prediction", Str(g.Prediction)), S("timesteps", Num(g.Timesteps)),
                 S("train_steps", Num(g.TrainSteps)), S("batch_size", Num(g.BatchSize)), S("lr", Num(g.Lr)), S("class_dropout", Num(g.ClassDropout)),
                 S("class_sampling", Str(g.ClassSampling)), S("ema_decay", Num(g.EmaDecay)), S("sampler_steps", Num(g.SamplerSteps)),
                 S("guidance", Num(g.Guidance)), S("seed", Num(g.Seed))),

@@ -4,16 +4,27 @@ namespace ImbalanceFair.Core.Augmentation.Diffusion;
 
 /// <summary>
 /// Deterministic DDIM sampling (Song et al. 2021, η = 0) with classifier-free guidance (Ho &amp; Salimans 2022). Time
-/// steps are diffusers' "leading" spacing: t_i = i·⌊T/S⌋ for i = S−1 … 0, each stepping to t − ⌊T/S⌋, and the last to
-/// ᾱ = 1 (the clean image). Each step: ε = ε_∅ + w(ε_y − ε_∅) (both branches in one batch), x̂_0 = (x_t − √(1−ᾱ_t) ε)/√ᾱ_t
-/// clipped to [−1, 1], x_prev = √ᾱ_prev x̂_0 + √(1−ᾱ_prev) ε. With w = 1 only the conditional branch runs.
+/// steps are "trailing": t_i = T − 1 − i·⌊T/S⌋ for i = 0 … S−1, each stepping to t − ⌊T/S⌋, and the last to ᾱ = 1 (the
+/// clean image); starting at T − 1 rather than at (S−1)·⌊T/S⌋ matters with few steps, where the "leading" spacing
+/// starts from pure noise at a step that still expects some signal (Lin et al. 2024, "Common Diffusion Noise Schedules
+/// and Sample Steps are Flawed", §3.4). Each step: the guided output o = o_∅ + w(o_y − o_∅) (both branches in one
+/// batch), the clean-image estimate x̂_0 from it (ε: (x_t − √(1−ᾱ_t) ε)/√ᾱ_t; v: √ᾱ_t x_t − √(1−ᾱ_t) v) clipped to
+/// [−1, 1], the noise re-derived from the clipped estimate, ε̂ = (x_t − √ᾱ_t x̂_0)/√(1−ᾱ_t), as guided-diffusion's
+/// DDIM does (so that a clipped estimate and the noise stay consistent), and x_prev = √ᾱ_prev x̂_0 + √(1−ᾱ_prev) ε̂.
+/// With w = 1 only the conditional branch runs.
 /// </summary>
 public sealed class DdimSampler
 {
     private readonly NoiseSchedule _schedule;
 
-    public DdimSampler(NoiseSchedule schedule, int steps, double guidance)
+    public DdimSampler(NoiseSchedule schedule, int steps, double guidance, string prediction = "eps")
     {
+        if (!GeneratorOptions.PredictionValues.Contains(prediction))
+        {
+            throw new ArgumentException($"prediction must be eps or v, not '{prediction}'", nameof(prediction));
+        }
+
+        Prediction = prediction;
         ArgumentNullException.ThrowIfNull(schedule);
         if (steps < 1 || steps > schedule.Steps)
         {
@@ -24,11 +35,14 @@ public sealed class DdimSampler
         _schedule = schedule;
         Guidance = guidance;
         var stride = schedule.Steps / steps;
-        TimeSteps = Enumerable.Range(0, steps).Reverse().Select(i => i * stride).ToArray();
+        TimeSteps = Enumerable.Range(0, steps).Select(i => schedule.Steps - 1 - (i * stride)).ToArray();
         Stride = stride;
     }
 
     public double Guidance { get; }
+
+    /// <summary>What the network predicts: eps (the noise) or v (√ᾱ ε − √(1−ᾱ) x_0, Salimans &amp; Ho 2022).</summary>
+    public string Prediction { get; }
 
     /// <summary>The time steps visited, from noisiest to cleanest.</summary>
     public int[] TimeSteps { get; }
@@ -40,19 +54,21 @@ public sealed class DdimSampler
 
     public double AlphaBarPrev(int t) => t - Stride >= 0 ? _schedule.AlphasCumprod[t - Stride] : 1.0;
 
-    /// <summary>x_prev from x_t and the guided ε (formulas in the class summary).</summary>
-    public Tensor Step(Tensor xt, Tensor eps, int t)
+    /// <summary>x_prev from x_t and the guided network output (formulas in the class summary).</summary>
+    public Tensor Step(Tensor xt, Tensor output, int t)
     {
         ArgumentNullException.ThrowIfNull(xt);
-        ArgumentNullException.ThrowIfNull(eps);
+        ArgumentNullException.ThrowIfNull(output);
         using var scope = torch.NewDisposeScope();
         double a = _schedule.AlphasCumprod[t], aPrev = AlphaBarPrev(t);
-        var x0 = ((xt - (eps * Math.Sqrt(1 - a))) / Math.Sqrt(a)).clamp(-1, 1);
+        double sa = Math.Sqrt(a), s1 = Math.Sqrt(1 - a);
+        var x0 = (Prediction == "v" ? (xt * sa) - (output * s1) : (xt - (output * s1)) / sa).clamp(-1, 1);
+        var eps = (xt - (x0 * sa)) / s1;
         return ((x0 * Math.Sqrt(aPrev)) + (eps * Math.Sqrt(1 - aPrev))).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The guided noise prediction for x at step t, classes y.</summary>
-    public Tensor Epsilon(Denoiser model, Tensor x, int t, Tensor y)
+    /// <summary>The guided network output (ε or v) for x at step t, classes y.</summary>
+    public Tensor Guided(Denoiser model, Tensor x, int t, Tensor y)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
@@ -79,8 +95,8 @@ public sealed class DdimSampler
         foreach (var t in TimeSteps)
         {
             cancel.ThrowIfCancellationRequested();
-            using var eps = Epsilon(model, x, t, y);
-            var next = Step(x, eps, t);
+            using var output = Guided(model, x, t, y);
+            var next = Step(x, output, t);
             x.Dispose();
             x = next;
         }

@@ -136,7 +136,7 @@ public sealed class GeneratorCache
             return bank;
         }
 
-        var sampler = new DdimSampler(NoiseSchedule.Create(options.Schedule, options.Timesteps), options.SamplerSteps, options.Guidance);
+        var sampler = new DdimSampler(NoiseSchedule.Create(options.Schedule, options.Timesteps), options.SamplerSteps, options.Guidance, options.Prediction);
         log.Information("generator: sampling {Images} images ({Chunks} batches of {Chunk}, DDIM {Steps} steps, guidance {Guidance}) into {Path}",
             missing * Chunk, missing, Chunk, options.SamplerSteps, options.Guidance, path);
         var done = 0;

@@ -18,6 +18,9 @@ public sealed record GeneratorOptions
 
     public string Schedule { get; init; } = "cosine";
 
+    /// <summary>What the U-Net predicts: eps (the noise, DDPM) or v (Salimans &amp; Ho 2022). See docs/diffusion.md.</summary>
+    public string Prediction { get; init; } = "v";
+
     /// <summary>T, the diffusion's time steps.</summary>
     public int Timesteps { get; init; } = 1000;
 
@@ -52,6 +55,8 @@ public sealed record GeneratorOptions
 
     public static readonly IReadOnlyList<string> ClassSamplingValues = ["uniform", "sqrt", "instance"];
 
+    public static readonly IReadOnlyList<string> PredictionValues = ["eps", "v"];
+
     /// <summary>q in p_c ∝ n_c^q.</summary>
     public double SamplingPower => ClassSampling switch
     {
@@ -78,6 +83,11 @@ public sealed record GeneratorOptions
         if (!NoiseSchedule.Kinds.Contains(Schedule))
         {
             yield return $"{p}schedule must be {string.Join(" or ", NoiseSchedule.Kinds)}, not '{Schedule}'";
+        }
+
+        if (!PredictionValues.Contains(Prediction))
+        {
+            yield return $"{p}prediction must be eps or v, not '{Prediction}'";
         }
 
         if (Timesteps < 2)
@@ -128,7 +138,7 @@ public sealed record GeneratorOptions
 
     /// <summary>Everything that decides the trained weights besides the images.</summary>
     public string ModelKeyText() => Invariant(
-        $"channels={Channels};schedule={Schedule};timesteps={Timesteps};train_steps={TrainSteps};batch_size={BatchSize};lr={Lr:R};class_dropout={ClassDropout:R};class_sampling={ClassSampling};ema_decay={EmaDecay:R};seed={Seed}");
+        $"channels={Channels};schedule={Schedule};prediction={Prediction};timesteps={Timesteps};train_steps={TrainSteps};batch_size={BatchSize};lr={Lr:R};class_dropout={ClassDropout:R};class_sampling={ClassSampling};ema_decay={EmaDecay:R};seed={Seed}");
 
     /// <summary>What decides the generated images besides the weights.</summary>
     public string BankKeyText() => Invariant($"sampler=ddim;sampler_steps={SamplerSteps};guidance={Guidance:R};seed={Seed}");

@@ -7,9 +7,11 @@ using F = ImbalanceFair.Torch.nn.functional;
 namespace ImbalanceFair.Core.Augmentation.Diffusion;
 
 /// <summary>
-/// Trains a <see cref="Denoiser"/> with the ε-prediction objective of DDPM (Ho et al. 2020, L_simple): x_0 a training
-/// image, t ~ U{0 … T−1}, ε ~ N(0, I), x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, loss ‖ε − ε_θ(x_t, t, y)‖² (mean), the class y
-/// replaced by "no class" with probability class_dropout (classifier-free guidance). AdamW (weight decay 0), cosine
+/// Trains a <see cref="Denoiser"/> with the noise-prediction objective of DDPM (Ho et al. 2020, L_simple): x_0 a
+/// training image, t ~ U{0 … T−1}, ε ~ N(0, I), x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, loss ‖ε − ε_θ(x_t, t, y)‖² (mean); or,
+/// with prediction v, its v-parametrisation (Salimans &amp; Ho 2022): target v = √ᾱ_t ε − √(1−ᾱ_t) x_0, the same
+/// information, better conditioned where there is little signal left. The class y is replaced by "no class" with
+/// probability class_dropout (classifier-free guidance). AdamW (weight decay 0), cosine
 /// learning rate with a short warm-up, gradient norm clipped at 1, and an exponential moving average of the weights,
 /// which is what is returned and sampled from. Batches draw a class with probability ∝ n_c^q
 /// (<see cref="GeneratorOptions.ClassSampling"/>), then an image of it uniformly, from a <see cref="SeededRandom"/> of
@@ -70,8 +72,8 @@ public static class GeneratorTraining
         }
     }
 
-    /// <summary>One step's loss: the mean squared error of the predicted noise (no backward).</summary>
-    public static Tensor Loss(Denoiser model, Tensor x0, Tensor y, NoiseSchedule schedule, double classDropout)
+    /// <summary>One step's loss: the mean squared error of the predicted noise (or v) (no backward).</summary>
+    public static Tensor Loss(Denoiser model, Tensor x0, Tensor y, NoiseSchedule schedule, double classDropout, string prediction = "eps")
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x0);
@@ -86,7 +88,8 @@ public static class GeneratorTraining
         var xt = (alphaBar.sqrt() * x0) + ((1.0 - alphaBar).sqrt() * noise);
         var dropped = torch.rand([n], device: device).lt(classDropout);
         var label = torch.where(dropped, torch.full_like(y, model.NullClass), y);
-        return F.mse_loss(model.forward(xt, t.to(ScalarType.Float32), label), noise).MoveToOuterDisposeScope();
+        var target = prediction == "v" ? (alphaBar.sqrt() * noise) - ((1.0 - alphaBar).sqrt() * x0) : noise;
+        return F.mse_loss(model.forward(xt, t.to(ScalarType.Float32), label), target).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -154,7 +157,7 @@ public static class GeneratorTraining
                 var idx = torch.from_array<long>(batch, [batch.Length], device);
                 var x0 = GeneratorPixels.ToModel(images.index_select(0, idx));
                 var y = labelsOnDevice.index_select(0, idx);
-                var loss = Loss(model, x0, y, schedule, options.ClassDropout);
+                var loss = Loss(model, x0, y, schedule, options.ClassDropout, options.Prediction);
                 optimizer.zero_grad();
                 loss.backward();
                 nn.utils.clip_grad_norm_(parameters, 1.0);

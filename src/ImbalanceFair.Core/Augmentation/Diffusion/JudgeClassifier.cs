@@ -5,8 +5,8 @@ using F = ImbalanceFair.Torch.nn.functional;
 namespace ImbalanceFair.Core.Augmentation.Diffusion;
 
 /// <summary>
-/// The independent classifier behind <c>generator.csv</c>'s class consistency: a small CNN (conv 32 · pool · conv 64 ·
-/// pool · global average · linear), unrelated to the run's CLIP model and to the generator, trained from its own seed on
+/// The independent classifier behind <c>generator.csv</c>'s class consistency: a small CNN (two 3×3 convolutions of 32,
+/// max-pool, two of 64, global max-pool, linear; ReLU between), unrelated to the run's CLIP model and to the generator, trained from its own seed on
 /// real, class-balanced images that neither the run nor the generator trained on. Pixels enter as x/255 − ½.
 /// </summary>
 public sealed class JudgeClassifier : nn.Module
@@ -16,13 +16,19 @@ public sealed class JudgeClassifier : nn.Module
     public JudgeClassifier(long channels, long classes)
     {
         conv1 = RegisterModule("conv1", new nn.Conv2d(channels, 32, 3, padding: 1));
-        conv2 = RegisterModule("conv2", new nn.Conv2d(32, 64, 3, padding: 1));
+        conv2 = RegisterModule("conv2", new nn.Conv2d(32, 32, 3, padding: 1));
+        conv3 = RegisterModule("conv3", new nn.Conv2d(32, 64, 3, padding: 1));
+        conv4 = RegisterModule("conv4", new nn.Conv2d(64, 64, 3, padding: 1));
         fc = RegisterModule("fc", new nn.Linear(64, classes));
     }
 
     public nn.Conv2d conv1 { get; }
 
     public nn.Conv2d conv2 { get; }
+
+    public nn.Conv2d conv3 { get; }
+
+    public nn.Conv2d conv4 { get; }
 
     public nn.Linear fc { get; }
 
@@ -32,9 +38,10 @@ public sealed class JudgeClassifier : nn.Module
         ArgumentNullException.ThrowIfNull(images);
         using var scope = torch.NewDisposeScope();
         var x = (images.to(ScalarType.Float32) / 255.0) - 0.5;
-        x = F.max_pool2d(F.relu(conv1.forward(x)), 2);
-        x = F.relu(conv2.forward(x));
-        x = x.mean([2, 3]);
+        x = F.max_pool2d(F.relu(conv2.forward(F.relu(conv1.forward(x)))), 2);
+        x = F.relu(conv4.forward(F.relu(conv3.forward(x))));
+        // Global max: "is the pattern anywhere", which suits objects at varying positions better than the average.
+        x = x.flatten(2).max(2).values;
         return fc.forward(x).MoveToOuterDisposeScope();
     }
 
@@ -56,7 +63,7 @@ public sealed class JudgeClassifier : nn.Module
     }
 
     /// <summary>Trains a fresh judge (own seed; the caller's generator restored) for <paramref name="epochs"/> epochs of AdamW.</summary>
-    public static JudgeClassifier Train(Tensor images, long[] labels, int classes, long seed, int epochs = 10, CancellationToken cancel = default)
+    public static JudgeClassifier Train(Tensor images, long[] labels, int classes, long seed, int epochs = 15, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);

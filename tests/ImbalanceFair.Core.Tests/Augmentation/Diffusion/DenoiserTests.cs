@@ -100,33 +100,35 @@ public class DenoiserTests
         Assert.Throws<ArgumentException>(() => NoiseSchedule.Create("sigmoid", 10));
     }
 
-    [Fact]
-    public void One_DDIM_step_is_the_eta_zero_update_and_the_last_step_lands_on_the_clipped_x0()
+    [Theory]
+    [InlineData("eps")]
+    [InlineData("v")]
+    public void One_DDIM_step_is_the_eta_zero_update_from_the_clipped_x0_and_the_last_step_lands_on_it(string prediction)
     {
         var schedule = NoiseSchedule.Cosine(1000);
-        var sampler = new DdimSampler(schedule, 20, 1.0);
+        var sampler = new DdimSampler(schedule, 20, 1.0, prediction);
         Assert.Equal(50, sampler.Stride);
-        Assert.Equal(950, sampler.TimeSteps[0]);
-        Assert.Equal(0, sampler.TimeSteps[^1]);
+        Assert.Equal(999, sampler.TimeSteps[0]);
+        Assert.Equal(949, sampler.TimeSteps[1]);
+        Assert.Equal(49, sampler.TimeSteps[^1]);
         using var scope = torch.NewDisposeScope();
-        var xt = torch.tensor(new float[] { 0.3f, -1.7f, 2.5f, 0.0f });
-        var eps = torch.tensor(new float[] { 0.1f, -0.4f, 1.2f, -2.0f });
-        const int t = 500;
-        var result = sampler.Step(xt, eps, t).ToArray<float>();
-        double a = schedule.AlphasCumprod[t], ap = schedule.AlphasCumprod[t - 50];
-        float[] xs = [0.3f, -1.7f, 2.5f, 0.0f], es = [0.1f, -0.4f, 1.2f, -2.0f];
-        for (var i = 0; i < 4; i++)
+        float[] xs = [0.3f, -1.7f, 2.5f, 0.0f], outs = [0.1f, -0.4f, 1.2f, -2.0f];
+        var xt = torch.tensor(xs);
+        var output = torch.tensor(outs);
+        foreach (var (t, aPrev) in new[] { (500, schedule.AlphasCumprod[450]), (49, 1.0) })
         {
-            var x0 = Math.Clamp((xs[i] - (Math.Sqrt(1 - a) * es[i])) / Math.Sqrt(a), -1, 1);
-            Assert.Equal((Math.Sqrt(ap) * x0) + (Math.Sqrt(1 - ap) * es[i]), result[i], 5);
+            var result = sampler.Step(xt, output, t).ToArray<float>();
+            var a = schedule.AlphasCumprod[t];
+            for (var i = 0; i < 4; i++)
+            {
+                var x0 = prediction == "v" ? (Math.Sqrt(a) * xs[i]) - (Math.Sqrt(1 - a) * outs[i]) : (xs[i] - (Math.Sqrt(1 - a) * outs[i])) / Math.Sqrt(a);
+                x0 = Math.Clamp(x0, -1, 1);
+                var eps = (xs[i] - (Math.Sqrt(a) * x0)) / Math.Sqrt(1 - a);
+                Assert.Equal((Math.Sqrt(aPrev) * x0) + (Math.Sqrt(1 - aPrev) * eps), result[i], 4);
+            }
         }
 
-        var last = sampler.Step(xt, eps, 0).ToArray<float>();
-        for (var i = 0; i < 4; i++)
-        {
-            var a0 = schedule.AlphasCumprod[0];
-            Assert.Equal(Math.Clamp((xs[i] - (Math.Sqrt(1 - a0) * es[i])) / Math.Sqrt(a0), -1, 1), last[i], 5);
-        }
+        Assert.Throws<ArgumentException>(() => new DdimSampler(schedule, 20, 1.0, "x0"));
     }
 
     [Fact]
@@ -169,9 +171,10 @@ public class DenoiserTests
 
         var sampler = new DdimSampler(schedule, samplerSteps, guidance);
         using var noGrad = torch.no_grad();
-        var eps = sampler.Epsilon(model, x, stepT, y);
+        var eps = sampler.Guided(model, x, stepT, y);
         Close(eps, dir.File("guided_eps.bin"), 1e-4);
         Close(sampler.Step(x, eps, stepT), dir.File("ddim_step.bin"), 1e-4);
+        Close(new DdimSampler(schedule, samplerSteps, guidance, "v").Step(x, eps, stepT), dir.File("ddim_step_v.bin"), 1e-4);
     }
 
     private static void Close(Tensor ours, string referenceFile, double tolerance)
