@@ -5,7 +5,7 @@ namespace ImbalanceFair.Core.Augmentation.Diffusion;
 
 /// <summary>
 /// <c>augment.diffusion.generator</c>: what the built-in generator trains on and how (defaults sized for the embedded
-/// default's 28×28 images on a 2-core CPU; docs/diffusion.md). Every field but <see cref="TrainOn"/>'s effect on the
+/// default's 28×28 images on a 2-core CPU, minutes not hours; docs/diffusion.md). Every field but <see cref="TrainOn"/>'s effect on the
 /// data is part of the cache key: <see cref="ModelKeyText"/> for the weights, <see cref="BankKeyText"/> for the images.
 /// </summary>
 public sealed record GeneratorOptions
@@ -14,7 +14,7 @@ public sealed record GeneratorOptions
     public string TrainOn { get; init; } = "split";
 
     /// <summary>The U-Net's base width (a multiple of 8); the levels have 1×, 2×, 2× of it.</summary>
-    public int Channels { get; init; } = 32;
+    public int Channels { get; init; } = 16;
 
     public string Schedule { get; init; } = "cosine";
 
@@ -25,11 +25,11 @@ public sealed record GeneratorOptions
     public int Timesteps { get; init; } = 1000;
 
     /// <summary>Optimiser steps of generator training.</summary>
-    public int TrainSteps { get; init; } = 3000;
+    public int TrainSteps { get; init; } = 1500;
 
-    public int BatchSize { get; init; } = 64;
+    public int BatchSize { get; init; } = 32;
 
-    public double Lr { get; init; } = 1e-3;
+    public double Lr { get; init; } = 2e-3;
 
     /// <summary>Probability that a training image's class is replaced by "no class" (classifier-free guidance).</summary>
     public double ClassDropout { get; init; } = 0.1;
@@ -41,12 +41,12 @@ public sealed record GeneratorOptions
     public string ClassSampling { get; init; } = "sqrt";
 
     /// <summary>Decay of the exponential moving average of the weights that samples (warmed up as min(decay, (1+s)/(10+s))).</summary>
-    public double EmaDecay { get; init; } = 0.999;
+    public double EmaDecay { get; init; } = 0.995;
 
-    public int SamplerSteps { get; init; } = 25;
+    public int SamplerSteps { get; init; } = 10;
 
     /// <summary>Classifier-free guidance scale w (1: conditional only, no guidance).</summary>
-    public double Guidance { get; init; } = 2.0;
+    public double Guidance { get; init; } = 3.0;
 
     /// <summary>The generator's own seed (training and bank), so one generator serves every run seed.</summary>
     public long Seed { get; init; }
