@@ -126,7 +126,8 @@ public static class BuiltInGenerator
 
         using var scope = torch.NewDisposeScope();
         var fitImages = source.Images.index_select(0, torch.from_array<long>([.. fit], [fit.Count])).to(context.Device);
-        var judge = JudgeClassifier.Train(fitImages, fit.Select(i => source.LabelsHost[i]).ToArray(), classes, options.Seed, cancel: context.Cancel);
+        var fitLabels = fit.Select(i => source.LabelsHost[i]).ToArray();
+        var judge = JudgeClassifier.LoadOrTrain(new GeneratorCache(inputs.CacheDirectory).Directory, context.Descriptor.Name, fitImages, fitLabels, classes, options.Seed, context.Device, context.Cancel);
         var heldImages = source.Images.index_select(0, torch.from_array<long>([.. held], [held.Count])).to(context.Device);
         var predicted = judge.Predict(heldImages);
         var accuracy = new double?[classes];

@@ -1,5 +1,6 @@
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Torch;
+using ImbalanceFair.Torch.Serialization;
 using F = ImbalanceFair.Torch.nn.functional;
 
 namespace ImbalanceFair.Core.Augmentation.Diffusion;
@@ -60,6 +61,41 @@ public sealed class JudgeClassifier : nn.Module
         }
 
         return [.. result];
+    }
+
+    /// <summary>
+    /// The judge for these images, from the generator cache folder (<c>&lt;dataset&gt;-judge-&lt;key&gt;.safetensors</c>,
+    /// keyed by the images' pixels and labels, the seed and the numerics as <see cref="GeneratorCache.Key"/>), or trained and
+    /// cached (written under a temporary name, then renamed).
+    /// </summary>
+    public static JudgeClassifier LoadOrTrain(string directory, string dataset, Tensor images, long[] labels, int classes, long seed, Device device, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var key = GeneratorCache.Key(dataset, ["judge-v1", classes.ToString(System.Globalization.CultureInfo.InvariantCulture)], images, labels, new GeneratorOptions { Seed = seed }, device);
+        var path = Path.Combine(directory, $"{dataset}-judge-{key}.safetensors");
+        if (File.Exists(path))
+        {
+            var cached = new JudgeClassifier(images.size(1), classes);
+            SafeTensors.LoadStateDict(cached, path);
+            cached.to(device);
+            cached.eval();
+            return cached;
+        }
+
+        var judge = Train(images, labels, classes, seed, cancel: cancel);
+        Directory.CreateDirectory(directory);
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        try
+        {
+            SafeTensors.SaveStateDict(judge, temp);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        return judge;
     }
 
     /// <summary>Trains a fresh judge (own seed; the caller's generator restored) for <paramref name="epochs"/> epochs of AdamW.</summary>
