@@ -7,7 +7,7 @@ namespace ImbalanceFair.Core.Augmentation.Diffusion;
 /// steps are "trailing": t_i = T − 1 − i·⌊T/S⌋ for i = 0 … S−1, each stepping to t − ⌊T/S⌋, and the last to ᾱ = 1 (the
 /// clean image); starting at T − 1 rather than at (S−1)·⌊T/S⌋ matters with few steps, where the "leading" spacing
 /// starts from pure noise at a step that still expects some signal (Lin et al. 2024, "Common Diffusion Noise Schedules
-/// and Sample Steps are Flawed", §3.4). Each step: the guided output o = o_∅ + w(o_y − o_∅) (both branches in one
+/// and Sample Steps are Flawed"). Each step: the guided output o = o_∅ + w(o_y − o_∅) (both branches in one
 /// batch), the clean-image estimate x̂_0 from it (ε: (x_t − √(1−ᾱ_t) ε)/√ᾱ_t; v: √ᾱ_t x_t − √(1−ᾱ_t) v) clipped to
 /// [−1, 1], the noise re-derived from the clipped estimate, ε̂ = (x_t − √ᾱ_t x̂_0)/√(1−ᾱ_t), as guided-diffusion's
 /// DDIM does (so that a clipped estimate and the noise stay consistent), and x_prev = √ᾱ_prev x̂_0 + √(1−ᾱ_prev) ε̂.

@@ -12,8 +12,8 @@ namespace ImbalanceFair.Core.Augmentation.Diffusion;
 /// ceiling to read it against (empty without enough real images outside the run and the generator);</item>
 /// <item><c>near_copy_share</c>: share of generated images whose nearest training image (pixel RMS distance, all
 /// classes) is closer than <see cref="NearCopyRatio"/> times the mean distance to their <see cref="NearCopyNeighbours"/>
-/// nearest training images: the relative criterion of Carlini et al. 2023 ("Extracting Training Data from Diffusion
-/// Models"), which flags an image that sits on one training image rather than among many; <c>nearest_train_rms</c>:
+/// nearest training images, a relative criterion in the spirit of Carlini et al. 2023 ("Extracting Training Data from
+/// Diffusion Models"; the constants are ours), which flags an image that sits on one training image rather than among many; <c>nearest_train_rms</c>:
 /// the mean of that nearest distance (pixels in [0, 1]);</item>
 /// <item><c>diversity_ratio</c>: mean pairwise RMS distance between the class's generated images over the same between
 /// its real training images (1: as varied as the real ones; near 0: collapse), on at most

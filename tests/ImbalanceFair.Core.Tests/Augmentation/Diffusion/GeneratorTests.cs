@@ -44,7 +44,7 @@ public class GeneratorTests
             var key = GeneratorCache.Key("d", ["a", "b", "c"], images, labels, Tiny, Device.CPU);
             Assert.Equal(key, GeneratorCache.Key("d", ["a", "b", "c"], images, labels, Tiny, Device.CPU));
             Assert.Equal(key, GeneratorCache.Key("d", ["a", "b", "c"], images, labels, Tiny with { Guidance = 4, SamplerSteps = 10, TrainOn = "pool" }, Device.CPU));
-            Assert.NotEqual(key, GeneratorCache.Key("d", ["a", "b", "c"], images, labels, Tiny with { Lr = 2e-3 }, Device.CPU));
+            Assert.NotEqual(key, GeneratorCache.Key("d", ["a", "b", "c"], images, labels, Tiny with { Lr = 5e-4 }, Device.CPU));
             Assert.NotEqual(key, GeneratorCache.Key("d", ["a", "b", "c"], images, [.. labels.Reverse()], Tiny, Device.CPU));
             Assert.NotEqual(key, GeneratorCache.Key("e", ["a", "b", "c"], images, labels, Tiny, Device.CPU));
             using var changed = images.clone();
