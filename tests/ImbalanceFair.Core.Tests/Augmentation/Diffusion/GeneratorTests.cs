@@ -55,7 +55,7 @@ public class GeneratorTests
 
             Assert.NotEqual(key, GeneratorCache.Key("d", ["a", "b", "c"], changed, labels, Tiny, Device.CPU));
             var cache = new GeneratorCache("/tmp/x");
-            Assert.NotEqual(cache.BankPath("d", key, Tiny), cache.BankPath("d", key, Tiny with { Guidance = 3 }));
+            Assert.NotEqual(cache.BankPath("d", key, Tiny), cache.BankPath("d", key, Tiny with { Guidance = 1.5 }));
         }
     }
 
