@@ -71,7 +71,7 @@ public sealed class DiffusionGeneratorTests : IDisposable
     [Fact]
     public void A_pool_trained_generator_makes_recognisable_shapes_is_cached_and_fills_the_tail_as_synthetic_samples()
     {
-        const string generator = "{train_on: pool, channels: 16, train_steps: 1000, batch_size: 32, lr: 0.002, ema_decay: 0.99, sampler_steps: 10, guidance: 3}";
+        const string generator = "{train_on: pool, channels: 16, train_steps: 1500, batch_size: 32, lr: 0.002, ema_decay: 0.99, sampler_steps: 10, guidance: 3}";
         var first = Imbfair.Run(["run", Config("gen", generator), "--json", "--no-progress"], Env, timeout: TimeSpan.FromMinutes(15));
         Assert.True(first.ExitCode == 0, first.Stderr);
         Assert.Contains("generator: training a 16-channel U-Net on 1200 images", first.Stderr, StringComparison.Ordinal);
@@ -100,14 +100,14 @@ public sealed class DiffusionGeneratorTests : IDisposable
         Assert.True(consistency > 0.5, $"an independent classifier recognises {consistency:F3} of the generated images as their class (chance 0.25):\n{File.ReadAllText(Path.Combine(dir, "generator.csv"))}");
         Assert.All(made, q => Assert.True(double.Parse(q["judge_real_accuracy"], CultureInfo.InvariantCulture) > 0.8, $"judge accuracy {q["judge_real_accuracy"]}"));
         Assert.True(File.Exists(Path.Combine(dir, "augmented_preview.png")));
-        Assert.Single(Directory.GetFiles(GeneratorCache, "gen-shapes-*.safetensors"), f => !f.Contains("-bank-", StringComparison.Ordinal));
+        Assert.Single(Directory.GetFiles(GeneratorCache, "gen-shapes-*.safetensors"), f => !f.Contains("-bank-", StringComparison.Ordinal) && !f.Contains("-judge-", StringComparison.Ordinal));
 
         // Another seed: another split, the same pool, so the same generator and bank, not trained again.
         var second = Imbfair.Run(["run", Config("gen", generator, seed: 1), "--json", "--no-progress"], Env, timeout: TimeSpan.FromMinutes(15));
         Assert.True(second.ExitCode == 0, second.Stderr);
         Assert.Contains("generator: cached weights", second.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("generator: training", second.Stderr, StringComparison.Ordinal);
-        Assert.Single(Directory.GetFiles(GeneratorCache, "gen-shapes-*.safetensors"), f => !f.Contains("-bank-", StringComparison.Ordinal));
+        Assert.Single(Directory.GetFiles(GeneratorCache, "gen-shapes-*.safetensors"), f => !f.Contains("-bank-", StringComparison.Ordinal) && !f.Contains("-judge-", StringComparison.Ordinal));
     }
 
     [Fact]
