@@ -62,6 +62,16 @@ public sealed class AddedSamples : IDisposable
         return new AddedSamples(torch.empty(shape, like.dtype, like.device), torch.empty([0], ScalarType.Int64, like.device), [], [], embeddings: embeddings);
     }
 
+    /// <summary>Synthetic images (uint8 [n, C, H, W]) of the given classes, without parents, on the images' device.</summary>
+    public static AddedSamples Synthetic(Tensor images, long[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        using var scope = torch.NewDisposeScope();
+        var n = labels.Length;
+        return new AddedSamples(images, torch.from_array<long>(labels, [n], images.device), Enumerable.Repeat(SampleSource.Synthetic, n).ToArray(), Enumerable.Repeat(-1L, n).ToArray());
+    }
+
     /// <summary>Per class and source, how many samples were added: counts[source][class].</summary>
     public long[] CountsOf(SampleSource source, int classes) =>
         Data.ClassCounts.Of(LabelsHost.Where((_, i) => Source[i] == source), classes);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImbalanceFair.Core.Augmentation.Diffusion;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data.Images;
 using ImbalanceFair.Core.Data;
@@ -11,7 +12,8 @@ namespace ImbalanceFair.Core.Augmentation;
 /// <summary>
 /// <c>diffusion</c>: imports externally generated images (a folder of class sub-folders or a manifest CSV
 /// <c>path,label[,attribute]</c>, see <see cref="SyntheticPool"/>), decoded and resized to the dataset's channels and
-/// size, recorded as <see cref="SampleSource.Synthetic"/> with parent −1. Two modes:
+/// size, or, with <c>source: generate</c>, makes them with the built-in class-conditional diffusion generator
+/// (<see cref="BuiltInGenerator"/>, docs/diffusion.md), exactly as many of each class as the mode needs; recorded as <see cref="SampleSource.Synthetic"/> with parent −1. Two modes:
 /// <list type="bullet">
 /// <item><b>mix</b>: a class below its target receives up to (target − real count) synthetic images of its own class,
 /// added to the real data once for the whole run. Classes at or above target receive none.</item>
@@ -39,10 +41,11 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
             var source = o.Section<DiffusionOptions>().Source;
             if (string.IsNullOrEmpty(source))
             {
-                throw new ConfigException("augment.diffusion.source: the diffusion strategy needs a folder of class sub-folders or a manifest CSV");
+                throw new ConfigException(
+                    $"augment.diffusion.source: the diffusion strategy needs a folder of class sub-folders, a manifest CSV, or {BuiltInGenerator.SourceValue} (the built-in generator)");
             }
 
-            if (!File.Exists(source) && !Directory.Exists(source))
+            if (source != BuiltInGenerator.SourceValue && !File.Exists(source) && !Directory.Exists(source))
             {
                 throw new ConfigException($"augment.diffusion.source: '{source}' does not exist; name a folder of class sub-folders or a manifest CSV");
             }
@@ -53,7 +56,7 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
 
     private readonly DiffusionOptions _options;
     private readonly AugmentContext _context;
-    private SyntheticPool? _pool;
+    private ISyntheticImages? _pool;
     private AddedSamples? _pretraining;
 
     public DiffusionAugmentation(DiffusionOptions options, AugmentContext context)
@@ -63,7 +66,12 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
         if (string.IsNullOrWhiteSpace(options.Source))
         {
             throw new ConfigException(
-                "augment.diffusion.source is required with augment.strategy: diffusion (a folder of class sub-folders, or a manifest CSV path,label[,attribute])");
+                "augment.diffusion.source is required with augment.strategy: diffusion (a folder of class sub-folders, a manifest CSV path,label[,attribute], or generate)");
+        }
+
+        if (options.Source == BuiltInGenerator.SourceValue && options.Generator.Problems().FirstOrDefault() is { } problem)
+        {
+            throw new ConfigException(problem);
         }
 
         if (options.Mode is not ("mix" or "ffr"))
@@ -78,7 +86,8 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
 
         _options = options;
         _context = context;
-        Source = Path.GetFullPath(options.Source);
+        Generates = options.Source == BuiltInGenerator.SourceValue;
+        Source = Generates ? options.Source : Path.GetFullPath(options.Source);
         FfrEpochs = options.Mode == "ffr" ? options.FfrEpochs ?? DefaultFfrEpochs(context.Epochs) : 0;
     }
 
@@ -87,8 +96,11 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
     /// <summary>ffr changes the training set between its two stages, so it is asked at every epoch; mix only once.</summary>
     public bool RegeneratesEachEpoch => _options.Mode == "ffr";
 
-    /// <summary>The synthetic images' folder or manifest, as a full path.</summary>
+    /// <summary>The synthetic images' folder or manifest, as a full path; or <c>generate</c>.</summary>
     public string Source { get; }
+
+    /// <summary>Whether the images come from the built-in generator (<c>source: generate</c>) rather than files.</summary>
+    public bool Generates { get; }
 
     /// <summary>With ffr: the epochs (from 0) trained on synthetic images only; 0 with mix.</summary>
     public int FfrEpochs { get; }
@@ -126,17 +138,25 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
     {
         _pretraining?.Dispose();
         _pretraining = null;
+        (_pool as IDisposable)?.Dispose();
+        _pool = null;
     }
 
     private IReadOnlyList<string> ClassNames => _context.Descriptor.Classes;
 
-    private SyntheticPool Pool()
+    /// <summary>
+    /// The synthetic images: the files (scanned once), or the generator's, which makes <paramref name="needed"/>[c]
+    /// images of each class (see <see cref="BuiltInGenerator"/>).
+    /// </summary>
+    private ISyntheticImages Pool(RealTrainingData real, long[] needed)
     {
         if (_pool is null)
         {
-            _pool = SyntheticPool.Scan(Source, ClassNames, _context.Descriptor.File);
-            _context.Log.Information("diffusion: {Count} synthetic images in {Source} ({PerClass})",
-                _pool.Counts.Sum(), Source, PerClass(_pool.Counts));
+            _pool = Generates
+                ? BuiltInGenerator.Generate(_options.Generator, _context, real, needed)
+                : SyntheticPool.Scan(Source, ClassNames, _context.Descriptor.File);
+            _context.Log.Information("diffusion: {Count} synthetic images from {Source} ({PerClass})",
+                _pool.Counts.Sum(), _pool.Describe, PerClass(_pool.Counts));
         }
 
         return _pool;
@@ -145,8 +165,8 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
     /// <summary>mix: each class below target gets up to target − real of its synthetic images.</summary>
     private AddedSamples Mix(RealTrainingData real, long[] targets)
     {
-        var pool = Pool();
-        var picks = new List<(int label, SyntheticPool.PoolImage image)>();
+        var pool = Pool(real, Enumerable.Range(0, real.Classes).Select(c => Math.Max(0, targets[c] - real.Counts[c])).ToArray());
+        var picks = new List<(int label, int index)>();
         var added = new long[real.Classes];
         for (var c = 0; c < real.Classes; c++)
         {
@@ -156,103 +176,85 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
                 continue;
             }
 
-            var available = pool.ByClass[c];
-            if (available.Count < need)
+            var available = (int)pool.Counts[c];
+            if (available < need)
             {
-                Short(c, need, available.Count, $"to reach its target of {targets[c]} ({real.Counts[c]} real)");
+                Short(pool, c, need, available, $"to reach its target of {targets[c]} ({real.Counts[c]} real)");
             }
 
-            var chosen = Choose(c, available, (int)Math.Min(need, available.Count));
-            picks.AddRange(chosen.Select(image => (c, image)));
+            var chosen = Choose(c, available, (int)Math.Min(need, available));
+            picks.AddRange(chosen.Select(index => (c, index)));
             added[c] = chosen.Count;
         }
 
         _context.Log.Information("diffusion (mix): adding {Count} synthetic images to the real data ({PerClass})", picks.Count, PerClass(added));
-        return Decode(picks, real);
+        return pool.Take(picks, real);
     }
 
     /// <summary>ffr's pre-training set: K images of every class (see the class summary for K).</summary>
     private AddedSamples Balanced(RealTrainingData real, long[] targets)
     {
-        var pool = Pool();
-        var counts = pool.Counts;
         var k = targets.Max();
+        var pool = Pool(real, Enumerable.Repeat(k, real.Classes).ToArray());
+        var counts = pool.Counts;
         var shortClasses = Enumerable.Range(0, counts.Length).Where(c => counts[c] < k).ToList();
         if (shortClasses.Count > 0)
         {
             var empty = shortClasses.Where(c => counts[c] == 0).ToList();
             if (empty.Count > 0)
             {
-                throw DataFormatException.For(Source,
+                throw DataFormatException.For(pool.Describe,
                     $"no synthetic images of {Names(empty)}: mode ffr pre-trains on class-balanced synthetic data, which needs images of every class");
             }
 
             foreach (var c in shortClasses)
             {
-                Short(c, k, counts[c], "for ffr's class-balanced synthetic stage (the largest target)");
+                Short(pool, c, k, counts[c], "for ffr's class-balanced synthetic stage (the largest target)");
             }
 
             k = counts.Min();
             _context.Log.Warning("diffusion (ffr): the class-balanced synthetic set has {K} images per class, the most every class has", k);
         }
 
-        var picks = new List<(int label, SyntheticPool.PoolImage image)>();
+        var picks = new List<(int label, int index)>();
         for (var c = 0; c < counts.Length; c++)
         {
-            picks.AddRange(Choose(c, pool.ByClass[c], (int)k).Select(image => (c, image)));
+            picks.AddRange(Choose(c, (int)counts[c], (int)k).Select(index => (c, index)));
         }
 
         _context.Log.Information(
             "diffusion (ffr): epochs 0-{Last} train on {Count} class-balanced synthetic images ({PerClass} per class) without real images; the remaining epochs on the real images only",
             FfrEpochs - 1, picks.Count, k);
-        return Decode(picks, real);
+        return pool.Take(picks, real);
     }
 
     /// <summary>A class with fewer images than it needs: an error when strict, else a warning (and all of them are used).</summary>
-    private void Short(int c, long need, long available, string why)
+    private void Short(ISyntheticImages pool, int c, long need, long available, string why)
     {
         if (_options.Strict)
         {
-            throw DataFormatException.For(Source,
+            throw DataFormatException.For(pool.Describe,
                 $"class '{ClassNames[c]}' needs {need} synthetic images {why}, but the source has {available} " +
                 "(augment.diffusion.strict is true; with strict: false the available ones are used and a warning is logged)");
         }
 
         _context.Log.Warning("diffusion: class {Class} needs {Needed} synthetic images {Why:l}, but {Source} has only {Available}: using them all",
-            ClassNames[c], need, why, Source, available);
+            ClassNames[c], need, why, pool.Describe, available);
     }
 
-    /// <summary>n images of class c: all of them when n covers the pool, else a seeded draw kept in pool order.</summary>
-    private List<SyntheticPool.PoolImage> Choose(int c, IReadOnlyList<SyntheticPool.PoolImage> available, int n)
+    /// <summary>n of a class's <paramref name="available"/> images (positions): all when n covers them, else a seeded draw kept in order.</summary>
+    private List<int> Choose(int c, int available, int n)
     {
-        if (n >= available.Count)
+        var order = Enumerable.Range(0, available).ToArray();
+        if (n >= available)
         {
-            return [.. available];
+            return [.. order];
         }
 
-        var order = Enumerable.Range(0, available.Count).ToArray();
         new SeededRandom(_context.Seed, SelectionStream + c).Shuffle(order.AsSpan());
         var chosen = order[..n];
         Array.Sort(chosen);
-        return chosen.Select(i => available[i]).ToList();
-    }
-
-    private AddedSamples Decode(List<(int label, SyntheticPool.PoolImage image)> picks, RealTrainingData real)
-    {
-        if (picks.Count == 0)
-        {
-            return AddedSamples.Empty(real.Images);
-        }
-
-        var d = _context.Descriptor;
-        var pixels = ImageFile.DecodeAll(picks.Select(p => p.image.File).ToList(), d.Channels, d.Height, d.Width,
-            _pool!.IsManifest ? i => picks[i].image.Origin! : null);
-        var n = picks.Count;
-        using var scope = torch.NewDisposeScope();
-        var device = real.Images.device;
-        var images = torch.from_bytes(pixels, ScalarType.UInt8, [n, d.Channels, d.Height, d.Width]).to(device);
-        var labels = torch.from_array<long>(picks.Select(p => (long)p.label).ToArray(), [n], device);
-        return new AddedSamples(images, labels, Enumerable.Repeat(SampleSource.Synthetic, n).ToArray(), Enumerable.Repeat(-1L, n).ToArray());
+        return [.. chosen];
     }
 
     /// <summary>A second handle on the same tensors, so that the trainer disposing an epoch's additions leaves the cache alive.</summary>
@@ -287,8 +289,11 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
 
 public sealed record DiffusionOptions
 {
-    /// <summary>A folder of class sub-folders, or a manifest CSV path,label[,attribute].</summary>
+    /// <summary>A folder of class sub-folders, a manifest CSV path,label[,attribute], or <c>generate</c> (the built-in generator).</summary>
     public string? Source { get; init; }
+
+    /// <summary>The built-in generator's settings, used (and part of the run's identity) only with <c>source: generate</c>.</summary>
+    public GeneratorOptions Generator { get; init; } = new();
 
     /// <summary>mix (add to the real data) | ffr (pre-train on class-balanced synthetic data, then fine-tune on real only).</summary>
     public string Mode { get; init; } = "mix";
@@ -305,13 +310,17 @@ public sealed record DiffusionOptions
     public static readonly OptionSection<DiffusionOptions> Section = new("diffusion",
         (y, d) =>
         {
-            y.Allow("source", "mode", "strict", "ffr_epochs");
+            y.Allow("source", "mode", "strict", "ffr_epochs", "generator");
             return new()
             {
-                Source = ConfigValues.Path(y, "source"), Mode = ConfigValues.Choice(y, "mode", d.Mode, ["mix", "ffr"]),
+                // "generate" names the built-in generator, not a path relative to the config file.
+                Source = y.GetString("source") == BuiltInGenerator.SourceValue ? BuiltInGenerator.SourceValue : ConfigValues.Path(y, "source"),
+                Mode = ConfigValues.Choice(y, "mode", d.Mode, ["mix", "ffr"]),
+                Generator = GeneratorOptions.Read(y.GetObject("generator"), d.Generator),
                 Strict = y.GetBool("strict") ?? d.Strict,
                 FfrEpochs = y.Has("ffr_epochs") ? ConfigValues.Int32(y, "ffr_epochs", 0, 0, 100_000) : null,
             };
         },
-        o => [S("source", OrNull(o.Source)), S("mode", Str(o.Mode)), S("strict", Bool(o.Strict)), S("ffr_epochs", OrNull(o.FfrEpochs)).When(o.Mode == "ffr")]);
+        o => [S("source", OrNull(o.Source)), S("mode", Str(o.Mode)), S("strict", Bool(o.Strict)), S("ffr_epochs", OrNull(o.FfrEpochs)).When(o.Mode == "ffr"),
+            o.Generator.Write().When(o.Source == BuiltInGenerator.SourceValue)]);
 }

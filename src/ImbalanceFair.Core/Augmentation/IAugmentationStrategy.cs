@@ -5,8 +5,12 @@ using Serilog;
 
 namespace ImbalanceFair.Core.Augmentation;
 
-/// <summary>What a strategy may use besides the data: the run's seed, device, dataset, length and log.</summary>
-public sealed record AugmentContext(long Seed, Device Device, DatasetDescriptor Descriptor, int Epochs, ILogger Log);
+/// <summary>
+/// What a strategy may use besides the data: the run's seed, device, dataset, length and log; for the built-in diffusion
+/// generator its inputs beyond the split (null: none, e.g. in unit tests) and the run's cancellation.
+/// </summary>
+public sealed record AugmentContext(long Seed, Device Device, DatasetDescriptor Descriptor, int Epochs, ILogger Log,
+    Diffusion.GeneratorInputs? Generator = null, CancellationToken Cancel = default);
 
 /// <summary>One epoch's training data as a strategy shapes it: which real samples stay, and what it adds.</summary>
 public sealed class EpochAugmentation : IDisposable

@@ -1,6 +1,7 @@
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Data.Formats;
 using ImbalanceFair.Core.Data.Images;
+using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Augmentation;
 
@@ -17,7 +18,7 @@ namespace ImbalanceFair.Core.Augmentation;
 /// A missing source, a folder that is not a class, a bad label or a listed file that does not exist is a
 /// <see cref="DataFormatException"/> naming the file (and the CSV line).
 /// </summary>
-internal sealed class SyntheticPool
+internal sealed class SyntheticPool : ISyntheticImages
 {
     private SyntheticPool(string source, bool isManifest, List<PoolImage>[] byClass)
     {
@@ -37,6 +38,27 @@ internal sealed class SyntheticPool
     public IReadOnlyList<PoolImage>[] ByClass { get; }
 
     public long[] Counts => ByClass.Select(l => (long)l.Count).ToArray();
+
+    public string Describe => Source;
+
+    /// <summary>Decodes the chosen files, resized to the real images' channels and size.</summary>
+    public AddedSamples Take(IReadOnlyList<(int label, int index)> picks, RealTrainingData real)
+    {
+        ArgumentNullException.ThrowIfNull(picks);
+        ArgumentNullException.ThrowIfNull(real);
+        if (picks.Count == 0)
+        {
+            return AddedSamples.Empty(real.Images);
+        }
+
+        var shape = real.Images.shape;
+        var images = picks.Select(p => ByClass[p.label][p.index]).ToList();
+        var pixels = ImageFile.DecodeAll(images.Select(i => i.File).ToList(), (int)shape[1], (int)shape[2], (int)shape[3],
+            IsManifest ? i => images[i].Origin! : null);
+        using var scope = torch.NewDisposeScope();
+        var tensor = torch.from_bytes(pixels, ScalarType.UInt8, [picks.Count, shape[1], shape[2], shape[3]]).to(real.Images.device);
+        return AddedSamples.Synthetic(tensor, picks.Select(p => (long)p.label).ToArray());
+    }
 
     /// <param name="source">The folder or manifest (resolved to a full path here).</param>
     /// <param name="classes">Class names in label order.</param>

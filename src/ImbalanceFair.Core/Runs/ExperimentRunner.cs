@@ -1,5 +1,6 @@
 using ImbalanceFair.Torch.IO;
 using ImbalanceFair.Core.Augmentation;
+using ImbalanceFair.Core.Augmentation.Diffusion;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Metrics;
@@ -158,7 +159,8 @@ public sealed class ExperimentRunner
 
         using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device, c.Train.Lora);
         using var real = new RealTrainingData(train.Images, train.Labels, train.SourceIndices, d.NumClasses);
-        var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log));
+        var generator = BuiltInGenerator.Wanted(c.Augment) is null ? null : BuiltInGenerator.Inputs(data.Train, inputs.PretrainPool, split, new DatasetCache().Directory, dir);
+        var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log, generator, cancel));
         using var strategyResources = strategy as IDisposable;
         var targets = c.Augment.Target.For(real.Counts, d.Classes);
         using var source = new AugmentedTrainingSource(strategy, real, targets);

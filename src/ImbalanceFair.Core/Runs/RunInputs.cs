@@ -1,7 +1,8 @@
+using ImbalanceFair.Core.Augmentation.Diffusion;
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Config;
-using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Data.Split;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Training;
 using Serilog;
@@ -50,7 +51,9 @@ public sealed class RunInputs : IDisposable
         {
             cancel.ThrowIfCancellationRequested();
             var pretrain = new Pretraining.Options();
-            var pool = c.Model.Init == ModelInit.Pretrained ? ReservePretrainPool(data, d, pretrain) : null;
+            // The balanced pool is reserved (left out of the split) for pre-training and for a generator trained on it.
+            var reserve = c.Model.Init == ModelInit.Pretrained || BuiltInGenerator.Wanted(c.Augment)?.TrainOn == "pool";
+            var pool = reserve ? ReservePretrainPool(data, d, pretrain) : null;
             var split = data.BuildSplit(c.Imbalance, c.Dataset.ValFraction, c.Seed, c.Dataset.Attribute, pool);
             return new RunInputs(data, pool, pretrain, split, RunData.AttributeCount(d, split, c.Dataset.Attribute));
         }
@@ -69,7 +72,8 @@ public sealed class RunInputs : IDisposable
         }
         catch (ArgumentException e)
         {
-            throw new ConfigException($"model.init: pretrained: {e.Message} (it needs {2 * pretrain.PerClass} per class); use model.init: scratch on a dataset this small", e);
+            throw new ConfigException(
+                $"model.init: pretrained / augment.diffusion.generator.train_on: pool: {e.Message} (it needs {2 * pretrain.PerClass} per class); use model.init: scratch or train_on: split on a dataset this small", e);
         }
     }
 

@@ -1,0 +1,16 @@
+namespace ImbalanceFair.Core.Augmentation;
+
+/// <summary>
+/// Synthetic images available to the <c>diffusion</c> strategy, per class in a fixed order: imported files
+/// (<see cref="SyntheticPool"/>) or the built-in generator's bank (<see cref="Diffusion.GeneratedImages"/>).
+/// </summary>
+internal interface ISyntheticImages
+{
+    /// <summary>Where the images come from, for messages.</summary>
+    string Describe { get; }
+
+    long[] Counts { get; }
+
+    /// <summary>The chosen images (class, position within the class) as synthetic added samples on the real data's device.</summary>
+    AddedSamples Take(IReadOnlyList<(int label, int index)> picks, RealTrainingData real);
+}
