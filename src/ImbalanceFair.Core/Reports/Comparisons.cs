@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using ImbalanceFair.Core.Augmentation;
+using ImbalanceFair.Core.Data;
 
 namespace ImbalanceFair.Core.Reports;
 
@@ -194,7 +195,7 @@ public static class Comparisons
         }
 
         var i = group.Identity;
-        return string.Join('\u001f', "summary", i.Dataset, Results.CsvFile.Number(i.ImbalanceRatio), i.Arch, i.TrainMode, excluded.Contains("train.loss") ? string.Empty : i.Loss, Results.CsvFile.Number(i.Epochs));
+        return string.Join('\u001f', "summary", i.Dataset, CsvFile.Number(i.ImbalanceRatio), i.Arch, i.TrainMode, excluded.Contains("train.loss") ? string.Empty : i.Loss, CsvFile.Number(i.Epochs));
     }
 
     /// <summary>A bootstrap seed that depends on what the row compares, not on its position: adding a pair leaves the other rows' bytes alone.</summary>

@@ -1,3 +1,4 @@
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Results;
 
 namespace ImbalanceFair.Core.Reports;

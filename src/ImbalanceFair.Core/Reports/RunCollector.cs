@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Results;
 using ImbalanceFair.Core.Runs;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ImbalanceFair.Core.Config;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Runs;
 using YamlDotNet.RepresentationModel;
 
@@ -59,7 +60,7 @@ public static class RunGrouping
         }
 
         var i = run.Identity;
-        var text = string.Join('\u001f', "summary", i.Name, i.Dataset, i.Strategy, Results.CsvFile.Number(i.ImbalanceRatio), i.Arch, i.TrainMode, i.Loss, Results.CsvFile.Number(i.Epochs));
+        var text = string.Join('\u001f', "summary", i.Name, i.Dataset, i.Strategy, CsvFile.Number(i.ImbalanceRatio), i.Arch, i.TrainMode, i.Loss, CsvFile.Number(i.Epochs));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
     }
 

@@ -1,8 +1,9 @@
-using ImbalanceFair.Torch.IO;
 using System.Globalization;
 using System.Text.Json;
 using ImbalanceFair.Core.Data.Split;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Metrics;
+using ImbalanceFair.Torch.IO;
 
 namespace ImbalanceFair.Core.Results;
 

@@ -1,5 +1,6 @@
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Data.Split;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Core.Results;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Results;
 
 namespace ImbalanceFair.Core.Sweeps;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Results;
 
 namespace ImbalanceFair.Core.Training;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Results;
 using ImbalanceFair.Core.Tests.Support;

@@ -1,5 +1,6 @@
 using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Data.Split;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Results;
 using ImbalanceFair.Core.Tests.Augmentation;
 using ImbalanceFair.Core.Tests.Support;

@@ -99,7 +99,7 @@ public class TrainerTests
         var log = result.State.Log;
         Assert.True(log[^1].Loss < log[0].Loss * 0.7, $"loss {log[0].Loss:F3} → {log[^1].Loss:F3}");
         Assert.True(after > 0.45 && after > 2 * before, $"test accuracy {after:P0} (chance is 17%, before training {before:P0})");
-        var (header, rows) = Results.CsvFile.Read(s.File("train_log.csv"));
+        var (header, rows) = CsvFile.Read(s.File("train_log.csv"));
         Assert.Equal(["epoch", "step", "loss", "lr", "images_per_second", "elapsed_seconds"], header);
         Assert.Equal(log.Count, rows.Count);
         Assert.Equal(4 * 47, result.State.GlobalStep);

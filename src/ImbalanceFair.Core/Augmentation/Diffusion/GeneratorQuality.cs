@@ -1,4 +1,4 @@
-using ImbalanceFair.Core.Results;
+using ImbalanceFair.Core.Data;
 using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Augmentation.Diffusion;

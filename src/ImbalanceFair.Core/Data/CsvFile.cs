@@ -2,7 +2,7 @@ using System.Globalization;
 using CsvHelper;
 using ImbalanceFair.Torch.IO;
 
-namespace ImbalanceFair.Core.Results;
+namespace ImbalanceFair.Core.Data;
 
 /// <summary>
 /// The one place that reads and writes CSV (CsvHelper): header + rows of strings, numbers formatted by the caller
