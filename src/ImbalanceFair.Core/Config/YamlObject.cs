@@ -214,7 +214,11 @@ public sealed class YamlObject
     /// </summary>
     private string Suggest(string name)
     {
-        var elsewhere = _origins.AllKeys.Where(k => k.EndsWith("." + name, StringComparison.Ordinal) || k == name).ToList();
+        // Of the keys with this name elsewhere, the one sharing the longest leading path with where it was written
+        // (train.lr → train.optimizer.lr, not augment.diffusion.generator.lr).
+        var here = Dotted(name);
+        var elsewhere = _origins.AllKeys.Where(k => k.EndsWith("." + name, StringComparison.Ordinal) || k == name)
+            .OrderByDescending(k => k.Zip(here).TakeWhile(p => p.First == p.Second).Count()).ToList();
         if (elsewhere.Count > 0)
         {
             return $" Did you mean '{elsewhere[0]}'?";

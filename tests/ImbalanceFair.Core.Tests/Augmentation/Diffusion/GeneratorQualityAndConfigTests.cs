@@ -69,8 +69,16 @@ public class GeneratorQualityAndConfigTests
         Assert.Contains("train_on: pool", yaml, StringComparison.Ordinal);
         Assert.Equal(g, RunConfigReader.FromText(yaml).Augment.Section<DiffusionOptions>().Generator);
 
+        // With imported images the generator section is written (the full config) but is not part of the run's identity.
         var imported = RunConfigReader.FromText("name: g\ndataset: {name: shapes}\naugment: {strategy: diffusion, diffusion: {source: /tmp/x}}\n");
-        Assert.DoesNotContain("generator", RunConfigWriter.ToYaml(imported), StringComparison.Ordinal);
+        var importedWithGenerator = RunConfigReader.FromText("name: g\ndataset: {name: shapes}\naugment: {strategy: diffusion, diffusion: {source: /tmp/x, generator: {channels: 24}}}\n");
+        Assert.Contains("generator:", RunConfigWriter.ToYaml(imported), StringComparison.Ordinal);
+        Assert.DoesNotContain("generator", RunConfigWriter.IdentityYaml(imported), StringComparison.Ordinal);
+        Assert.Equal(RunConfigWriter.Hash12(imported), RunConfigWriter.Hash12(importedWithGenerator));
+        Assert.NotEqual(RunConfigWriter.Hash12(config), RunConfigWriter.Hash12(config with
+        {
+            Augment = config.Augment.With(config.Augment.Section<DiffusionOptions>() with { Generator = g with { Channels = 32 } }),
+        }));
 
         var bad = Assert.Throws<ConfigException>(() => RunConfigReader.FromText("name: g\ndataset: {name: shapes}\naugment: {strategy: diffusion, diffusion: {source: generate, generator: {channels: 12}}}\n"));
         Assert.Contains("channels must be a positive multiple of 8", bad.Message, StringComparison.Ordinal);
