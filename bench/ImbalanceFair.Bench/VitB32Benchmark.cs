@@ -12,9 +12,10 @@ namespace ImbalanceFair.Bench;
 /// imbfair (Core's ClipModel.encode_image, its default settings) and in PyTorch (bench/reference/vit_b32.py) at the
 /// fastest of the environments this run tries for it (OPENBLAS_CORETYPE as set / unset / the CPU's best kernels,
 /// OpenBLAS on 1 or every thread, torch.utils.mkldnn), alternating rounds. Ends with the line `ratio X.XX`
-/// (imbfair / PyTorch, median of per-round ratios).
+/// (imbfair / PyTorch, median of per-round ratios). Before it, a LoRA training step's images per second and peak
+/// resident memory on both sides (VitB32LoraStep.cs).
 /// </summary>
-internal static class VitB32Benchmark
+internal static partial class VitB32Benchmark
 {
     private const string Help = """
         imbfair-bench vit-b32 [options]
@@ -22,6 +23,7 @@ internal static class VitB32Benchmark
           --batches N      batches per round (default 1)
           --rounds N       timed rounds per side, alternating (default 5)
           --threads N      intra-op threads on both sides (default: the number of cores)
+          --lora-batch N   images per LoRA training step (default 8; 0 skips the LoRA step)
           --compare-blas   a third side: imbfair with its float32 GEMMs on the BLAS (torch.set_onednn_gemm(false))
           --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
           --reference PATH the PyTorch side (default bench/reference/vit_b32.py)
@@ -32,6 +34,7 @@ internal static class VitB32Benchmark
     {
         public int Batch { get; set; } = 32;
         public int Batches { get; set; } = 1;
+        public int LoraBatch { get; set; } = 8;
         public bool CompareBlas { get; set; }
     }
 
@@ -60,6 +63,7 @@ internal static class VitB32Benchmark
             {
                 case "--batch": o.Batch = a.Whole(1); return true;
                 case "--batches": o.Batches = a.Whole(1); return true;
+                case "--lora-batch": o.LoraBatch = a.Whole(0); return true;
                 case "--compare-blas": o.CompareBlas = true; return true;
                 default: return false;
             }
@@ -70,11 +74,11 @@ internal static class VitB32Benchmark
                           $"{o.Threads} intra-op threads; libtorch {torch.version}; imbfair GEMMs on {torch.gemm_backend()}, OpenBLAS kernels {torch.blas_core_name() ?? "-"}; " +
                           $"load average {Load.Average()}");
 
-        using var ours = new ImbfairSide(o);
+        var ours = new ImbfairSide(o);
         ours.RunRound();
 
         var best = PickPyTorchEnvironment(o);
-        using var python = Start(o, best);
+        var python = Start(o, best);
         python.WaitReady();
 
         Func<int, Round>[] sides = o.CompareBlas
@@ -86,9 +90,11 @@ internal static class VitB32Benchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  round {r + 1,2}: imbfair {x[0].ImagesPerSecond,6:F2} img/s   pytorch {x[1].ImagesPerSecond,6:F2} img/s{blas}   ratio {x[0].ImagesPerSecond / x[1].ImagesPerSecond:F3}"));
         });
+        python.Dispose();
+        ours.Dispose();
 
         var inv = CultureInfo.InvariantCulture;
-        var csv = new StringBuilder("run_utc,benchmark,side,round,threads,batch,batches,pytorch_env,seconds,cpu_seconds,images_per_second\n");
+        var csv = new StringBuilder("run_utc,benchmark,side,round,threads,batch,batches,pytorch_env,seconds,cpu_seconds,images_per_second,peak_rss_mib\n");
         var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
         string[] names = ["imbfair", "pytorch", "imbfair-blas"];
         for (var s = 0; s < rounds.Length; s++)
@@ -97,8 +103,13 @@ internal static class VitB32Benchmark
             for (var r = 0; r < rounds[s].Count; r++)
             {
                 var x = rounds[s][r];
-                csv.Append(inv, $"{when},vit-b32,{names[s]},{r + 1},{o.Threads},{o.Batch},{o.Batches},{best.Name},{x.Seconds:F6},{x.CpuSeconds:F6},{x.ImagesPerSecond:F3}\n");
+                csv.Append(inv, $"{when},vit-b32,{names[s]},{r + 1},{o.Threads},{o.Batch},{o.Batches},\"{best.Name}\",{x.Seconds:F6},{x.CpuSeconds:F6},{x.ImagesPerSecond:F3},\n");
             }
+        }
+
+        if (o.LoraBatch > 0)
+        {
+            RunLora(o, best, csv, when);
         }
 
         o.WriteCsv(csv.ToString());
@@ -186,7 +197,7 @@ internal static class VitB32Benchmark
         {
             _o = o;
             torch.manual_seed(0);
-            _model = new ClipModel(VitB32, [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711]);
+            _model = new ClipModel(VitB32, s_mean, s_std);
             _model.eval();
             _batches = Enumerable.Range(0, o.Batches).Select(_ => torch.rand([o.Batch, 3, 224, 224])).ToArray();
         }
