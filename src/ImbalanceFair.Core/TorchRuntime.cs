@@ -29,6 +29,15 @@ public static partial class TorchRuntime
     /// costs nothing it would not use again. scripts/imbfair has set the same values through the environment; this
     /// applies them in-process for every host (the CLI run directly, the benchmarks, tests that train).
     /// </remarks>
+    /// <summary>
+    /// What decides a trained model's bits besides its inputs, for cache keys (pre-trained weights, the diffusion
+    /// generator): the libtorch build, the device type, whether the shim's fused kernels run (they round differently
+    /// from libtorch's path) and which GEMM they call (oneDNN or the BLAS). A cache entry made under other numerics would
+    /// make a warm run differ from a cold one.
+    /// </summary>
+    public static string NumericsKey(Device device) =>
+        $"{torch.version}|{(device.IsCuda ? "cuda" : "cpu")}|{(torch.native_kernels_enabled() ? "kernels" : "libtorch")}|{torch.gemm_backend()}";
+
     public static bool ConfigureAllocator()
     {
         if (!OperatingSystem.IsLinux()

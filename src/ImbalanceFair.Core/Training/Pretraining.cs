@@ -88,12 +88,9 @@ public static class Pretraining
 
     internal static string Key(ClipConfig config, ImageDataset data, long[] pool, Options options, Device device)
     {
-        // What decides the weights' bits besides the inputs: the libtorch build, the device type, whether the shim's
-        // fused kernels run (they round differently from libtorch's path) and which GEMM they call (oneDNN or the BLAS).
-        // Weights cached under other numerics would make a warm run differ from a cold one.
         var text = new StringBuilder("imbfair-pretrain-v2\n")
             .Append(config).Append('\n').Append(options).Append('\n')
-            .Append(torch.version).Append('|').Append(device.IsCuda ? "cuda" : "cpu").Append('|').Append(torch.native_kernels_enabled() ? "kernels" : "libtorch").Append('|').Append(torch.gemm_backend()).Append('\n')
+            .Append(TorchRuntime.NumericsKey(device)).Append('\n')
             .Append(data.Descriptor.Name).Append('|').AppendJoin('\u001f', data.Descriptor.Classes).Append('|').AppendJoin('\u001f', data.Descriptor.Prompts).Append('\n')
             .AppendJoin(',', pool).Append('\n');
         using (var scope = torch.NewDisposeScope())

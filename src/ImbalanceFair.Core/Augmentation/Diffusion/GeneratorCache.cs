@@ -11,7 +11,7 @@ namespace ImbalanceFair.Core.Augmentation.Diffusion;
 /// <summary>
 /// Trained generators and their image banks, kept in the dataset cache's <c>generators/</c> folder beside
 /// pre-training's <c>pretrained/</c> and keyed the same way (see <c>Pretraining.Key</c>): a hash of the training
-/// images' pixels and labels, the generator settings and the numerics (libtorch build, device type, fused kernels), so a
+/// images' pixels and labels, the generator settings and the numerics (<see cref="TorchRuntime.NumericsKey"/>), so a
 /// sweep trains one generator per distinct training set, and a warm run equals a cold one.
 /// <list type="bullet">
 /// <item><c>&lt;dataset&gt;-&lt;key&gt;.safetensors</c>: the moving-average weights, written (to a temporary name,
@@ -45,7 +45,7 @@ public sealed class GeneratorCache
         ArgumentNullException.ThrowIfNull(options);
         var text = new StringBuilder("imbfair-generator-v1\n")
             .Append(options.ModelKeyText()).Append('\n')
-            .Append(torch.version).Append('|').Append(device.IsCuda ? "cuda" : "cpu").Append('|').Append(torch.native_kernels_enabled() ? "kernels" : "libtorch").Append('\n')
+            .Append(TorchRuntime.NumericsKey(device)).Append('\n')
             .Append(dataset).Append('|').AppendJoin('\u001f', classNames).Append('\n')
             .Append(string.Join(',', images.shape)).Append('\n')
             .AppendJoin(',', labels).Append('\n');

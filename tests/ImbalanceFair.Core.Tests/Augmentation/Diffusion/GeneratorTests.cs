@@ -54,6 +54,19 @@ public class GeneratorTests
             }
 
             Assert.NotEqual(key, GeneratorCache.Key("d", ["a", "b", "c"], changed, labels, Tiny, Device.CPU));
+
+            // The numerics: weights trained with the GEMMs on oneDNN are another entry than the BLAS route's.
+            var routed = torch.gemm_backend() == "onednn";
+            try
+            {
+                torch.set_onednn_gemm(false);
+                Assert.Equal(!routed, key == GeneratorCache.Key("d", ["a", "b", "c"], images, labels, Tiny, Device.CPU));
+            }
+            finally
+            {
+                torch.set_onednn_gemm(true);
+            }
+
             var cache = new GeneratorCache("/tmp/x");
             Assert.NotEqual(cache.BankPath("d", key, Tiny), cache.BankPath("d", key, Tiny with { Guidance = 1.5 }));
         }
