@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text;
+using ImbalanceFair.Torch.IO;
+
 namespace ImbalanceFair.Bench;
 
 /// <summary>The options every benchmark against a reference implementation takes, and the defaults they share.</summary>
@@ -45,12 +49,32 @@ internal abstract class BenchOptions(string reference, string csv)
         }
     }
 
-    /// <summary>Writes the results file whole or not at all (a temporary name, then a rename).</summary>
+    /// <summary>Writes the results file whole or not at all (the project's one atomic write).</summary>
     public void WriteCsv(string text)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(Csv))!);
-        var tmp = Csv + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, Csv, overwrite: true);
+        AtomicFile.WriteText(Csv, text);
+    }
+
+    /// <summary>
+    /// The results file of alternating rounds: one row per side and round, imbfair then pytorch, each
+    /// <c>run_utc,benchmark,side,round,</c> then <paramref name="settings"/> (this run's options) and the round's cells.
+    /// </summary>
+    public void WriteRounds<T>(string benchmark, string header, string settings, IReadOnlyList<T> ours, IReadOnlyList<T> theirs, Func<T, string> cells)
+    {
+        ArgumentNullException.ThrowIfNull(ours);
+        ArgumentNullException.ThrowIfNull(theirs);
+        ArgumentNullException.ThrowIfNull(cells);
+        var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var sb = new StringBuilder("run_utc,benchmark,side,round,").Append(header).Append('\n');
+        for (var r = 0; r < ours.Count; r++)
+        {
+            foreach (var (side, round) in new[] { ("imbfair", ours[r]), ("pytorch", theirs[r]) })
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"{when},{benchmark},{side},{r + 1},{settings},{cells(round)}\n");
+            }
+        }
+
+        WriteCsv(sb.ToString());
     }
 }

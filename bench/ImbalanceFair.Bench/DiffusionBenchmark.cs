@@ -86,22 +86,10 @@ internal static class DiffusionBenchmark
         return 0;
     }
 
-    private static void WriteCsv(Options o, List<Round> mine, List<Round> theirs)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
-        var sb = new StringBuilder("run_utc,benchmark,side,round,base,image_size,channels,threads,blas_threads,batch,steps,sample_batch,sampler_steps,train_images_per_second,sample_evaluations_per_second\n");
-        void Row(string side, int round, Round r) =>
-            sb.Append(inv, $"{when},diffusion,{side},{round},{o.Base},{o.ImageSize},{o.Channels},{o.Threads},{o.BlasThreads},{o.Batch},{o.Steps},{o.SampleBatch},{o.SamplerSteps},")
-              .Append(inv, $"{r.TrainImagesPerSecond:F2},{r.SampleEvaluationsPerSecond:F2}\n");
-        for (var r = 0; r < mine.Count; r++)
-        {
-            Row("imbfair", r + 1, mine[r]);
-            Row("pytorch", r + 1, theirs[r]);
-        }
-
-        o.WriteCsv(sb.ToString());
-    }
+    private static void WriteCsv(Options o, List<Round> mine, List<Round> theirs) =>
+        o.WriteRounds("diffusion", "base,image_size,channels,threads,blas_threads,batch,steps,sample_batch,sampler_steps,train_images_per_second,sample_evaluations_per_second",
+            string.Create(CultureInfo.InvariantCulture, $"{o.Base},{o.ImageSize},{o.Channels},{o.Threads},{o.BlasThreads},{o.Batch},{o.Steps},{o.SampleBatch},{o.SamplerSteps}"), mine, theirs,
+            r => string.Create(CultureInfo.InvariantCulture, $"{r.TrainImagesPerSecond:F2},{r.SampleEvaluationsPerSecond:F2}"));
 
     private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {

@@ -109,22 +109,10 @@ internal static class PgdBenchmark
         return 0;
     }
 
-    private static void WriteCsv(Options o, List<Round> mine, List<Round> theirs)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
-        var sb = new StringBuilder("run_utc,benchmark,side,round,arch,device,threads,blas_threads,batch,batches,steps,seconds,cpu_seconds,images_per_second\n");
-        void Row(string side, int round, Round r) =>
-            sb.Append(inv, $"{when},pgd,{side},{round},{o.Arch},{o.Device},{o.Threads},{o.BlasThreads},{o.Batch},{o.Batches},{o.Steps},")
-              .Append(inv, $"{r.Seconds:F6},{r.CpuSeconds:F6},{r.ImagesPerSecond:F2}\n");
-        for (var r = 0; r < mine.Count; r++)
-        {
-            Row("imbfair", r + 1, mine[r]);
-            Row("pytorch", r + 1, theirs[r]);
-        }
-
-        o.WriteCsv(sb.ToString());
-    }
+    private static void WriteCsv(Options o, List<Round> mine, List<Round> theirs) =>
+        o.WriteRounds("pgd", "arch,device,threads,blas_threads,batch,batches,steps,seconds,cpu_seconds,images_per_second",
+            string.Create(CultureInfo.InvariantCulture, $"{o.Arch},{o.Device},{o.Threads},{o.BlasThreads},{o.Batch},{o.Batches},{o.Steps}"), mine, theirs,
+            r => string.Create(CultureInfo.InvariantCulture, $"{r.Seconds:F6},{r.CpuSeconds:F6},{r.ImagesPerSecond:F2}"));
 
     private static Options Parse(string[] args) => BenchOptions.Parse<Options>(args, Help, static (o, a) =>
     {

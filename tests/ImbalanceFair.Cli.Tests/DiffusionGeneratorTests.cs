@@ -114,18 +114,7 @@ public sealed class DiffusionGeneratorTests : IDisposable
     public async Task SIGTERM_during_generator_training_exits_143_and_caches_no_generator()
     {
         var config = Config("stopped", "{train_on: split, channels: 8, train_steps: 1000000}");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Imbfair.AppPath, "run", config, "--no-progress" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in Env)
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var process = Process.Start(psi)!;
+        using var process = Processes.Start(["run", config, "--no-progress"], Env);
         var stderr = new System.Text.StringBuilder();
         var training = new TaskCompletionSource();
         process.ErrorDataReceived += (_, e) =>

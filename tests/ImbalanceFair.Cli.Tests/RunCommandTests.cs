@@ -126,18 +126,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, reference.ExitCode);
 
         var config = Config(name: "stopped", epochs: 6);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Imbfair.AppPath, "run", config, "--no-progress" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in Env)
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var process = Process.Start(psi)!;
+        using var process = Processes.Start(["run", config, "--no-progress"], Env);
         var stderr = process.StandardError.ReadToEndAsync();
         _ = process.StandardOutput.ReadToEndAsync();
         var checkpoint = Path.Combine(_dir.FullName, "runs", "stopped");

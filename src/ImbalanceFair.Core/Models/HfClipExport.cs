@@ -1,3 +1,4 @@
+using ImbalanceFair.Torch.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ImbalanceFair.Torch;
@@ -25,8 +26,8 @@ public static class HfClipExport
         Directory.CreateDirectory(temp);
         try
         {
-            File.WriteAllText(Path.Combine(temp, HfClipConfig.ConfigFile), Config(model.Config).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            File.WriteAllText(Path.Combine(temp, HfClipConfig.PreprocessorFile), Preprocessor(model.Preprocess).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteText(Path.Combine(temp, HfClipConfig.ConfigFile), Config(model.Config).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteText(Path.Combine(temp, HfClipConfig.PreprocessorFile), Preprocessor(model.Preprocess).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             foreach (var file in s_tokenizerFiles.Where(f => File.Exists(Path.Combine(source.Path, f))))
             {
                 File.Copy(Path.Combine(source.Path, file), Path.Combine(temp, file));

@@ -111,11 +111,8 @@ public static class RunGrouping
             Walk(yaml.Documents[0].RootNode, string.Empty);
         }
 
-        foreach (var key in flat.Keys.Where(k => k is "seed" or "device" || k.StartsWith("output.", StringComparison.Ordinal)).ToList())
-        {
-            flat.Remove(key);
-        }
-
+        // The identity YAML has no device or output.*; the seed is what a group varies over.
+        flat.Remove("seed");
         return flat;
     }
 }

@@ -11,25 +11,7 @@ public static class Imbfair
 
     public static Result Run(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null, TimeSpan? timeout = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
-        };
-        psi.ArgumentList.Add(AppPath);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
+        using var process = Processes.Start(args, environment, workingDirectory);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))

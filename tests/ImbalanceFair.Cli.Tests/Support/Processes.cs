@@ -6,16 +6,20 @@ namespace ImbalanceFair.Cli.Tests.Support;
 /// <summary>Starting imbfair in the background and killing it (and its child trials) the hard way, as a crash would.</summary>
 public static class Processes
 {
-    public static Process Start(IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory)
+    /// <summary>The real imbfair (as `dotnet imbfair.dll`) with redirected output, in <paramref name="workingDirectory"/> (default: beside the tests).</summary>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+        };
         psi.ArgumentList.Add(Imbfair.AppPath);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
         }
 
-        foreach (var (k, v) in environment)
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[k] = v;
         }

@@ -88,10 +88,12 @@ public sealed class GeneratorCache
         try
         {
             cancel.ThrowIfCancellationRequested();
-            SaveAtomically(path, temp => SafeTensors.SaveStateDict(model, temp, new Dictionary<string, string>
+            // Written atomically by SafeTensors (a temporary name, fsync, rename): a half-trained generator is never an entry.
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            SafeTensors.SaveStateDict(model, path, new Dictionary<string, string>
             {
                 ["dataset"] = dataset, ["images"] = labels.Length.ToString(CultureInfo.InvariantCulture), ["options"] = options.ModelKeyText(),
-            }));
+            });
             return model;
         }
         catch
@@ -161,7 +163,8 @@ public sealed class GeneratorCache
             }
         }
 
-        SaveAtomically(path, temp => SafeTensors.Save(temp, Enumerable.Range(0, classes).ToDictionary(c => $"class_{c}", c => bank[c])));
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        SafeTensors.Save(path, Enumerable.Range(0, classes).ToDictionary(c => $"class_{c}", c => bank[c]));
         return bank;
     }
 
@@ -185,21 +188,6 @@ public sealed class GeneratorCache
 
     private static Tensor Empty(Denoiser model, long height, long width) =>
         torch.empty([0, model.ImageChannels, height, width], ScalarType.UInt8).DetachFromDisposeScope();
-
-    private static void SaveAtomically(string path, Action<string> save)
-    {
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        try
-        {
-            save(temp);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }

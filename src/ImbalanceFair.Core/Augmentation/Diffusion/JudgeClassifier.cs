@@ -66,7 +66,7 @@ public sealed class JudgeClassifier : nn.Module
     /// <summary>
     /// The judge for these images, from the generator cache folder (<c>&lt;dataset&gt;-judge-&lt;key&gt;.safetensors</c>,
     /// keyed by the images' pixels and labels, the seed and the numerics as <see cref="GeneratorCache.Key"/>), or trained and
-    /// cached (written under a temporary name, then renamed).
+    /// cached (SafeTensors writes atomically).
     /// </summary>
     public static JudgeClassifier LoadOrTrain(string directory, string dataset, Tensor images, long[] labels, int classes, long seed, Device device, CancellationToken cancel = default)
     {
@@ -84,17 +84,7 @@ public sealed class JudgeClassifier : nn.Module
 
         var judge = Train(images, labels, classes, seed, cancel: cancel);
         Directory.CreateDirectory(directory);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        try
-        {
-            SafeTensors.SaveStateDict(judge, temp);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
+        SafeTensors.SaveStateDict(judge, path);
         return judge;
     }
 
