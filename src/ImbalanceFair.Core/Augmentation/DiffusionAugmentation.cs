@@ -3,6 +3,7 @@ using ImbalanceFair.Core.Augmentation.Diffusion;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data.Images;
 using ImbalanceFair.Core.Data;
+using ImbalanceFair.Core.Data.Split;
 using ImbalanceFair.Core.Models;
 using ImbalanceFair.Torch;
 using static ImbalanceFair.Core.Config.ConfigNode;
@@ -53,6 +54,9 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
     };
 
     private const long SelectionStream = 9000;
+
+    /// <summary>The tints of synthetic images under a colour attribute (one stream: mix and ffr each draw once per run).</summary>
+    private const long TintStream = 9100;
 
     private readonly DiffusionOptions _options;
     private readonly AugmentContext _context;
@@ -188,7 +192,7 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
         }
 
         _context.Log.Information("diffusion (mix): adding {Count} synthetic images to the real data ({PerClass})", picks.Count, PerClass(added));
-        return pool.Take(picks, real);
+        return Tinted(pool.Take(picks, NativeShape, real.Images.device));
     }
 
     /// <summary>ffr's pre-training set: K images of every class (see the class summary for K).</summary>
@@ -225,7 +229,7 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
         _context.Log.Information(
             "diffusion (ffr): epochs 0-{Last} train on {Count} class-balanced synthetic images ({PerClass} per class) without real images; the remaining epochs on the real images only",
             FfrEpochs - 1, picks.Count, k);
-        return pool.Take(picks, real);
+        return Tinted(pool.Take(picks, NativeShape, real.Images.device));
     }
 
     /// <summary>A class with fewer images than it needs: an error when strict, else a warning (and all of them are used).</summary>
@@ -264,14 +268,42 @@ public sealed class DiffusionAugmentation : IAugmentationStrategy, IDisposable
         return new AddedSamples(s.Images.alias(), s.Labels.alias(), s.Source, s.Parent, s.Neighbor, s.Lambda);
     }
 
+    /// <summary>[C, H, W] of the dataset's own images: what the files are decoded to and the generator makes.</summary>
+    private long[] NativeShape => [_context.Descriptor.Channels, _context.Descriptor.Height, _context.Descriptor.Width];
+
+    private bool ColorTinted => _context.Attribute is { Kind: "color" };
+
+    /// <summary>
+    /// Under a colour attribute the run's real images are tinted (Colored-MNIST style), and synthetic ones, which have
+    /// no parent to take a tint from, are tinted by the training images' own rule (the class's colour with probability
+    /// <c>correlation</c>, <see cref="ColorAttribute.Draw"/>): the synthetic arm then carries the same spurious
+    /// correlation as the real data and the other strategies' copies, so it is compared on the images alone.
+    /// </summary>
+    private AddedSamples Tinted(AddedSamples added)
+    {
+        if (!ColorTinted)
+        {
+            return added;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        using (added)
+        {
+            var tints = ColorAttribute.Draw(added.LabelsHost, _context.Attribute!.Correlation, new SeededRandom(_context.Seed, TintStream));
+            var images = ColorAttribute.Apply(added.Images, torch.from_array<long>(tints, [tints.Length], added.Images.device));
+            return new AddedSamples(images, added.Labels.alias(), added.Source, added.Parent);
+        }
+    }
+
     private void CheckGeometry(RealTrainingData real)
     {
         var d = _context.Descriptor;
         var shape = real.Images.shape;
-        if (shape.Length != 4 || shape[1] != d.Channels || shape[2] != d.Height || shape[3] != d.Width)
+        var channels = ColorTinted ? 3 : d.Channels;
+        if (shape.Length != 4 || shape[1] != channels || shape[2] != d.Height || shape[3] != d.Width)
         {
             throw new InvalidOperationException(
-                $"the real images are [{string.Join(", ", shape)}], not [n, {d.Channels}, {d.Height}, {d.Width}] as dataset '{d.Name}' says");
+                $"the real images are [{string.Join(", ", shape)}], not [n, {channels}, {d.Height}, {d.Width}] as dataset '{d.Name}'{(ColorTinted ? " tinted by its colour attribute" : "")} says");
         }
 
         if (real.Classes != d.NumClasses)

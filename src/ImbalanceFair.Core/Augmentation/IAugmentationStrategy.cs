@@ -10,7 +10,11 @@ namespace ImbalanceFair.Core.Augmentation;
 /// generator its inputs beyond the split (null: none, e.g. in unit tests) and the run's cancellation.
 /// </summary>
 public sealed record AugmentContext(long Seed, Device Device, DatasetDescriptor Descriptor, int Epochs, ILogger Log,
-    Diffusion.GeneratorInputs? Generator = null, CancellationToken Cancel = default);
+    Diffusion.GeneratorInputs? Generator = null, CancellationToken Cancel = default)
+{
+    /// <summary>The run's attribute (<c>dataset.attribute</c>), null without one: a colour attribute tints the real images, so added images without a parent are tinted too.</summary>
+    public Data.Split.AttributeOptions? Attribute { get; init; }
+}
 
 /// <summary>One epoch's training data as a strategy shapes it: which real samples stay, and what it adds.</summary>
 public sealed class EpochAugmentation : IDisposable

@@ -1,3 +1,5 @@
+using ImbalanceFair.Torch;
+
 namespace ImbalanceFair.Core.Augmentation;
 
 /// <summary>
@@ -11,6 +13,9 @@ internal interface ISyntheticImages
 
     long[] Counts { get; }
 
-    /// <summary>The chosen images (class, position within the class) as synthetic added samples on the real data's device.</summary>
-    AddedSamples Take(IReadOnlyList<(int label, int index)> picks, RealTrainingData real);
+    /// <summary>
+    /// The chosen images (class, position within the class) as synthetic added samples of <paramref name="shape"/>
+    /// [C, H, W] (the dataset's own geometry) on <paramref name="device"/>.
+    /// </summary>
+    AddedSamples Take(IReadOnlyList<(int label, int index)> picks, long[] shape, Device device);
 }

@@ -42,21 +42,20 @@ internal sealed class SyntheticPool : ISyntheticImages
     public string Describe => Source;
 
     /// <summary>Decodes the chosen files, resized to the real images' channels and size.</summary>
-    public AddedSamples Take(IReadOnlyList<(int label, int index)> picks, RealTrainingData real)
+    public AddedSamples Take(IReadOnlyList<(int label, int index)> picks, long[] shape, Device device)
     {
         ArgumentNullException.ThrowIfNull(picks);
-        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(shape);
+        using var scope = torch.NewDisposeScope();
         if (picks.Count == 0)
         {
-            return AddedSamples.Empty(real.Images);
+            return AddedSamples.Empty(torch.zeros([0, shape[0], shape[1], shape[2]], ScalarType.UInt8, device));
         }
 
-        var shape = real.Images.shape;
         var images = picks.Select(p => ByClass[p.label][p.index]).ToList();
-        var pixels = ImageFile.DecodeAll(images.Select(i => i.File).ToList(), (int)shape[1], (int)shape[2], (int)shape[3],
+        var pixels = ImageFile.DecodeAll(images.Select(i => i.File).ToList(), (int)shape[0], (int)shape[1], (int)shape[2],
             IsManifest ? i => images[i].Origin! : null);
-        using var scope = torch.NewDisposeScope();
-        var tensor = torch.from_bytes(pixels, ScalarType.UInt8, [picks.Count, shape[1], shape[2], shape[3]]).to(real.Images.device);
+        var tensor = torch.from_bytes(pixels, ScalarType.UInt8, [picks.Count, shape[0], shape[1], shape[2]]).to(device);
         return AddedSamples.Synthetic(tensor, picks.Select(p => (long)p.label).ToArray());
     }
 

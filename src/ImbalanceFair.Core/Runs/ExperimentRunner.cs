@@ -160,7 +160,7 @@ public sealed class ExperimentRunner
         using var classifier = new ClipClassifier(model, tokenizer, d.Classes, d.Prompts, c.Train.Mode, plan.Device, c.Train.Lora);
         using var real = new RealTrainingData(train.Images, train.Labels, train.SourceIndices, d.NumClasses);
         var generator = BuiltInGenerator.Wanted(c.Augment) is null ? null : BuiltInGenerator.Inputs(data.Train, inputs.PretrainPool, split, new DatasetCache().Directory, dir);
-        var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log, generator, cancel));
+        var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, d, c.Train.Epochs, log, generator, cancel) { Attribute = c.Dataset.Attribute });
         using var strategyResources = strategy as IDisposable;
         var targets = c.Augment.Target.For(real.Counts, d.Classes);
         using var source = new AugmentedTrainingSource(strategy, real, targets);

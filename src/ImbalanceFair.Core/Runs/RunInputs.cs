@@ -81,7 +81,7 @@ public sealed class RunInputs : IDisposable
     private static void CheckStrategy(RunPlan plan, ILogger log)
     {
         var c = plan.Config;
-        var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, plan.Dataset, c.Train.Epochs, log));
+        var strategy = AugmentationStrategies.Create(c.Augment, new AugmentContext(c.Seed, plan.Device, plan.Dataset, c.Train.Epochs, log) { Attribute = c.Dataset.Attribute });
         (strategy as IDisposable)?.Dispose();
     }
 

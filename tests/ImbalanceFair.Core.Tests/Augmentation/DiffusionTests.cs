@@ -2,6 +2,7 @@ using ImbalanceFair.Core.Augmentation;
 using ImbalanceFair.Core.Config;
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Data.Images;
+using ImbalanceFair.Core.Data.Split;
 using ImbalanceFair.Core.Tests.Data.Images;
 using ImbalanceFair.Core.Tests.Support;
 using ImbalanceFair.Torch;
@@ -104,6 +105,50 @@ public class DiffusionTests(PilImages pil)
         var order = dogs.Select(d => d.SequenceEqual(jpeg) ? 106 : d.All(p => p == d[0]) && d[0] is >= 101 and <= 105 ? d[0] : -1).ToList();
         Assert.DoesNotContain(-1, order);
         Assert.Equal(order.Order().Distinct(), order);
+    }
+
+    /// <summary>The real data tinted as a run with a colour attribute tints it: [n, 3, 4, 4].</summary>
+    private static RealTrainingData Tinted(RealTrainingData grey)
+    {
+        using var scope = torch.NewDisposeScope();
+        var tints = grey.LabelsHost.Select(ColorAttribute.DefaultFor).ToArray();
+        var rgb = ColorAttribute.Apply(grey.Images, torch.from_array<long>(tints, [tints.Length])).DetachFromDisposeScope();
+        return new RealTrainingData(rgb, grey.Labels, grey.OriginalIndices, grey.Classes);
+    }
+
+    [Theory]
+    [InlineData("mix", 1.0)]
+    [InlineData("ffr", 1.0)]
+    [InlineData("mix", 0.0)]
+    public void Under_a_colour_attribute_synthetic_images_are_tinted_by_the_training_rule(string mode, double correlation)
+    {
+        using var dir = new TempDir();
+        var real = Tinted(AugmentationTestData.LongTailed(6, 3, 1));
+        var options = new DiffusionOptions { Source = dir.File(FolderPool(dir)), Mode = mode, FfrEpochs = mode == "ffr" ? 2 : null };
+        var context = Context(dir) with { Attribute = new AttributeOptions { Kind = "color", Correlation = correlation } };
+        using var strategy = new DiffusionAugmentation(options, context);
+
+        using var epoch = strategy.Generate(0, real, Balance(real), null!);
+        var added = epoch.Added;
+        Assert.True(added.Count > 0);
+        Assert.Equal(new long[] { added.Count, 3, 4, 4 }, added.Images.shape);
+
+        // Each added image is a flat grey value v tinted by one palette colour: channel k is round(v · palette[tint, k]).
+        var pixels = added.Images.ToArray<byte>();
+        for (var i = 0; i < added.Count; i++)
+        {
+            var label = added.LabelsHost[i];
+            var expectedTint = correlation == 1.0 ? ColorAttribute.DefaultFor(label) : 1 - ColorAttribute.DefaultFor(label);
+            var red = pixels[i * 48];
+            var blue = pixels[(i * 48) + 32];
+            var tint = red > blue ? 0 : 1;
+            Assert.True(tint == expectedTint, $"image {i} (class {label}) is tinted {ColorAttribute.Names[tint]}, not {ColorAttribute.Names[expectedTint]} (correlation {correlation})");
+            var grey = tint == 0 ? red / ColorAttribute.Colors[0, 0] : blue / ColorAttribute.Colors[1, 2];
+            for (var k = 0; k < 3; k++)
+            {
+                Assert.Equal(Math.Round(grey * ColorAttribute.Colors[tint, k]), pixels[(i * 48) + (k * 16) + 5], 0);
+            }
+        }
     }
 
     [Fact]

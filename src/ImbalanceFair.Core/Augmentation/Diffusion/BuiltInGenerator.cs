@@ -55,6 +55,14 @@ public static class BuiltInGenerator
             images = inputs.Source.Images.index_select(0, idx).to(context.Device);
             labels = pool.Select(i => inputs.Source.LabelsHost[i]).ToArray();
         }
+        else if (inputs is not null && real.Images.size(1) != d.Channels)
+        {
+            // A colour attribute tinted the split's images; the generator learns the dataset's own (grey) images,
+            // and its images are tinted as the run's are (DiffusionAugmentation.Tinted).
+            var idx = torch.from_array<long>(real.OriginalIndices, [real.OriginalIndices.Length]);
+            images = inputs.Source.Images.index_select(0, idx).to(context.Device);
+            labels = real.LabelsHost;
+        }
         else
         {
             images = real.Images;

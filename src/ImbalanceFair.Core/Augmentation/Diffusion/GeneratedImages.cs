@@ -19,21 +19,21 @@ internal sealed class GeneratedImages : ISyntheticImages, IDisposable
 
     public IReadOnlyList<Tensor> ByClass => _byClass;
 
-    public AddedSamples Take(IReadOnlyList<(int label, int index)> picks, RealTrainingData real)
+    public AddedSamples Take(IReadOnlyList<(int label, int index)> picks, long[] shape, Device device)
     {
         ArgumentNullException.ThrowIfNull(picks);
-        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(shape);
+        using var scope = torch.NewDisposeScope();
         if (picks.Count == 0)
         {
-            return AddedSamples.Empty(real.Images);
+            return AddedSamples.Empty(torch.zeros([0, shape[0], shape[1], shape[2]], ScalarType.UInt8, device));
         }
 
-        using var scope = torch.NewDisposeScope();
         var parts = picks.GroupBy(p => p.label).OrderBy(g => g.Key)
             .Select(g => _byClass[g.Key].index_select(0, torch.from_array<long>(g.Select(p => (long)p.index).ToArray(), [g.Count()])))
             .ToArray();
         var labels = picks.GroupBy(p => p.label).OrderBy(g => g.Key).SelectMany(g => g.Select(_ => (long)g.Key)).ToArray();
-        return AddedSamples.Synthetic(torch.cat(parts, 0).to(real.Images.device), labels);
+        return AddedSamples.Synthetic(torch.cat(parts, 0).to(device), labels);
     }
 
     public void Dispose()

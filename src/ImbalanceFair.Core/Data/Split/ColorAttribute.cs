@@ -15,6 +15,22 @@ public static class ColorAttribute
 
     public static long DefaultFor(long classIndex) => classIndex % 2;
 
+    /// <summary>
+    /// Training images' tints: for each label its class's default colour with probability <paramref name="correlation"/>,
+    /// else the other, one draw of <paramref name="rng"/> per image in order. The split's training images and any
+    /// images a strategy adds without a parent (diffusion's synthetic ones) are tinted by this same rule.
+    /// </summary>
+    public static long[] Draw(IEnumerable<long> labels, double correlation, SeededRandom rng)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(rng);
+        return labels.Select(label =>
+        {
+            var preferred = DefaultFor(label);
+            return rng.NextDouble() < correlation ? preferred : 1 - preferred;
+        }).ToArray();
+    }
+
     /// <summary>Tints [N, 1, H, W] uint8 grey images by attribute [N] into [N, 3, H, W] uint8, on the images' device.</summary>
     public static Tensor Apply(Tensor grey, Tensor attributes)
     {

@@ -240,12 +240,7 @@ public sealed class DataSplit
                     throw new ConfigException($"dataset.attribute.correlation must be in [0, 1], not {attribute.Correlation.ToString(CultureInfo.InvariantCulture)}");
                 }
 
-                var rng = new SeededRandom(seed, 2);
-                var trainAttr = trainIdx.Select(i =>
-                {
-                    var preferred = ColorAttribute.DefaultFor(train.Labels[i]);
-                    return rng.NextDouble() < attribute.Correlation ? preferred : 1 - preferred;
-                }).ToArray();
+                var trainAttr = ColorAttribute.Draw(trainIdx.Select(i => train.Labels[i]), attribute.Correlation, new SeededRandom(seed, 2));
                 var valLabels = val?.Labels ?? train.Labels;
                 return (trainAttr, Balanced(valIdx, valLabels, new SeededRandom(seed, 3)), Balanced(testIdx, test.Labels, new SeededRandom(seed, 4)));
             case "manifest":
