@@ -108,6 +108,37 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void Report_runs_csv_holds_each_runs_own_summary_row_under_its_run_id_and_group()
+    {
+        WriteStudy();
+        RunFixtures.Write(Path.Combine(Runs, "none"), "none", 10, seed: 7, done: false);
+
+        var result = Imbfair.Run(["report", Runs]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var rows = ReadCsv(Path.Combine(Runs, "report_runs.csv"));
+        Assert.Equal("group_id,name,dataset,strategy,imbalance_ratio,arch,train_mode,loss,epochs,variant,run_id,seed," + string.Join(',', RunFixtures.MetricColumns),
+            File.ReadLines(Path.Combine(Runs, "report_runs.csv")).First());
+        Assert.Equal(12, rows.Count);
+        Assert.DoesNotContain(rows, r => r["seed"] == "7");
+        var groups = ReadCsv(Path.Combine(Runs, "report.csv"));
+        foreach (var dir in Directory.GetDirectories(Runs, "*", SearchOption.AllDirectories).Where(d => File.Exists(Path.Combine(d, "done"))))
+        {
+            var summary = ReadCsv(Path.Combine(dir, "summary.csv")).Single();
+            var row = rows.Single(r => r["run_id"] == summary["run_id"]);
+            Assert.Equal((summary["strategy"], summary["seed"]), (row["strategy"], row["seed"]));
+            Assert.Equal(Num(summary["imbalance_ratio"]), Num(row["imbalance_ratio"]));
+            foreach (var m in RunFixtures.MetricColumns)
+            {
+                Assert.Equal(Num(summary[m]), Num(row[m]));
+            }
+
+            // The row's group is the report.csv group whose mean it enters.
+            Assert.Contains(groups, g => g["group_id"] == row["group_id"] && g["strategy"] == row["strategy"] && g["seeds"].Split(' ').Contains(row["seed"]));
+        }
+    }
+
+    [Fact]
     public void Report_md_has_one_row_per_strategy_and_ratio_with_mean_and_std()
     {
         WriteStudy();

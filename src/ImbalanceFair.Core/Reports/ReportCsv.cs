@@ -1,10 +1,12 @@
+using ImbalanceFair.Core.Metrics;
 using ImbalanceFair.Core.Data;
 using ImbalanceFair.Core.Results;
 
 namespace ImbalanceFair.Core.Reports;
 
 /// <summary>
-/// report.csv (one row per group × summary metric) and report_per_class.csv (one row per group × class). Only what the
+/// report.csv (one row per group × summary metric), report_per_class.csv (one row per group × class) and
+/// report_runs.csv (one row per run: the numbers every mean and paired test was computed from). Only what the
 /// runs' configs and seeds determine goes in: no paths, times, devices or training speed, so an interrupted and
 /// resumed sweep gives the same bytes as an uninterrupted one. Numbers are round-trip invariant text (<see cref="CsvFile.Number(double)"/>).
 /// </summary>
@@ -13,6 +15,7 @@ public static class ReportCsv
     public const string FileName = "report.csv";
     public const string PerClassFileName = "report_per_class.csv";
     public const string CompareFileName = "report_compare.csv";
+    public const string RunsFileName = "report_runs.csv";
 
     private static readonly string[] GroupColumns = ["group_id", "name", "dataset", "strategy", "imbalance_ratio", "arch", "train_mode", "loss", "epochs", "variant", "seeds"];
 
@@ -20,6 +23,9 @@ public static class ReportCsv
 
     public static IReadOnlyList<string> PerClassColumns { get; } =
         [.. GroupColumns, "class_index", "class_name", "bucket", "n", "n_train_real", "n_train_total", "accuracy_mean", "accuracy_std", "accuracy_se", "robust_accuracy_mean", "robust_accuracy_std"];
+
+    /// <summary>report_runs.csv: the group's columns (less its seed list), the run's id (its directory's name) and seed, then every summary metric.</summary>
+    public static IReadOnlyList<string> RunsColumns { get; } = [.. GroupColumns.SkipLast(1), "run_id", "seed", .. SummaryMetrics.Names];
 
     /// <summary>report_compare.csv: what the two groups share, what tells them apart, then the paired statistics.</summary>
     public static IReadOnlyList<string> CompareColumns { get; } =
@@ -51,6 +57,16 @@ public static class ReportCsv
         ArgumentNullException.ThrowIfNull(report);
         return CsvFile.ToText(Columns, report.Groups.SelectMany(g => g.Metrics.Select(m => (IReadOnlyList<string>)
             [.. GroupCells(g.Group), m.Key, CsvFile.Number(m.Value.N), .. Cells(m.Value)])));
+    }
+
+    public static string RunsText(ReportModel report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return CsvFile.ToText(RunsColumns, report.Groups.SelectMany(g => g.Group.Runs.Select(r => (IReadOnlyList<string>)
+        [
+            .. GroupCells(g.Group).SkipLast(1), r.RunId, CsvFile.Number(r.Seed),
+            .. SummaryMetrics.Names.Select(m => CsvFile.Number(r.Metrics.GetValueOrDefault(m, double.NaN))),
+        ])));
     }
 
     public static string PerClassText(ReportModel report)

@@ -8,7 +8,7 @@ public sealed record ReportOutcome(string OutDir, IReadOnlyList<string> Files, R
 
 /// <summary>
 /// `imbfair report`: collects the runs under the folders, aggregates them and writes report.csv,
-/// report_per_class.csv, report.md and report.html into <c>outDir</c> (default: the first folder), and with
+/// report_per_class.csv, report_runs.csv, report.md and report.html into <c>outDir</c> (default: the first folder), and with
 /// <c>--compare</c> report_compare.csv (<see cref="Comparisons"/>). All of them are
 /// composed in memory first and then written together (<see cref="AtomicFile.WriteAll"/>), so an error leaves no
 /// half-written or mismatched report behind.
@@ -33,6 +33,7 @@ public static class ReportWriter
         {
             (Path.Combine(dir, ReportCsv.FileName), ReportCsv.Text(model)),
             (Path.Combine(dir, ReportCsv.PerClassFileName), ReportCsv.PerClassText(model)),
+            (Path.Combine(dir, ReportCsv.RunsFileName), ReportCsv.RunsText(model)),
             (Path.Combine(dir, ReportMarkdown.FileName), ReportMarkdown.Text(model)),
             (Path.Combine(dir, ReportHtml.FileName), ReportHtml.Text(model)),
         };
