@@ -65,16 +65,23 @@ public static class RunGrouping
     }
 
     /// <summary>For configs that share the description columns: the dotted keys whose values differ among them, as key=value.</summary>
-    private static string[] Variants(IReadOnlyList<RunConfig?> configs)
+    internal static string[] Variants(IReadOnlyList<RunConfig?> configs)
     {
         var flat = configs.Select(c => c is null ? null : Flatten(c)).ToList();
         var keys = flat.Where(f => f is not null).SelectMany(f => f!.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var differing = keys.Where(k => flat.Select(f => f?.GetValueOrDefault(k)).Distinct(StringComparer.Ordinal).Count() > 1).ToList();
         return flat.Select(f => f is null
                 ? "without config.resolved.yaml"
-                : string.Join(", ", differing.Select(k => $"{k}={f.GetValueOrDefault(k, "(absent)")}")))
+                : string.Join(", ", differing.Where(k => f.ContainsKey(k) || !Nested(f, k)).Select(k => $"{k}={f.GetValueOrDefault(k, "(absent)")}")))
             .ToArray();
     }
+
+    /// <summary>
+    /// Whether the config holds a parent or a child of the absent key <paramref name="key"/>: then the absence says
+    /// nothing (<c>dataset.attribute=null</c> already tells a plain run from <c>dataset.attribute.kind=color</c>).
+    /// </summary>
+    private static bool Nested(Dictionary<string, string> flat, string key) =>
+        flat.Keys.Any(k => key.StartsWith(k + ".", StringComparison.Ordinal) || k.StartsWith(key + ".", StringComparison.Ordinal));
 
     /// <summary>The canonical YAML of the config as dotted key → scalar text, without the keys that do not define an experiment.</summary>
     internal static Dictionary<string, string> Flatten(RunConfig config)
