@@ -72,16 +72,20 @@ public static class RunGrouping
         var differing = keys.Where(k => flat.Select(f => f?.GetValueOrDefault(k)).Distinct(StringComparer.Ordinal).Count() > 1).ToList();
         return flat.Select(f => f is null
                 ? "without config.resolved.yaml"
-                : string.Join(", ", differing.Where(k => f.ContainsKey(k) || !Nested(f, k)).Select(k => $"{k}={f.GetValueOrDefault(k, "(absent)")}")))
+                : Describe(f, differing))
             .ToArray();
     }
 
     /// <summary>
-    /// Whether the config holds a parent or a child of the absent key <paramref name="key"/>: then the absence says
-    /// nothing (<c>dataset.attribute=null</c> already tells a plain run from <c>dataset.attribute.kind=color</c>).
+    /// The differing keys this config sets, as key=value. A key it lacks is named (<c>key=(absent)</c>) only when it
+    /// sets none of them: otherwise another group's string holds that key and this one does not, so they already read
+    /// apart, and <c>dataset.attribute=null</c> says more than <c>dataset.attribute.kind=(absent)</c>.
     /// </summary>
-    private static bool Nested(Dictionary<string, string> flat, string key) =>
-        flat.Keys.Any(k => key.StartsWith(k + ".", StringComparison.Ordinal) || k.StartsWith(key + ".", StringComparison.Ordinal));
+    private static string Describe(Dictionary<string, string> flat, IReadOnlyList<string> differing)
+    {
+        var set = differing.Where(flat.ContainsKey).Select(k => $"{k}={flat[k]}").ToList();
+        return string.Join(", ", set.Count > 0 ? set : differing.Select(k => $"{k}=(absent)"));
+    }
 
     /// <summary>The canonical YAML of the config as dotted key → scalar text, without the keys that do not define an experiment.</summary>
     internal static Dictionary<string, string> Flatten(RunConfig config)
