@@ -53,6 +53,9 @@ public sealed class SignalFaultTests : IClassFixture<FaultRuns>
             {
                 Assert.True(File.Exists(Path.Combine(dir, "checkpoint.safetensors")), "the trained epoch's checkpoint is kept");
             }
+
+            // What a SIGKILL in the middle of a write would have left: the next run of the trial removes it.
+            File.WriteAllText(Path.Combine(dir, ".summary.csv.0123456789abcdef.tmp"), "half a file");
         }
 
         var resumed = Imbfair.Run(["run", config, "--json", "--no-progress"], _runs.Env());
@@ -67,6 +70,7 @@ public sealed class SignalFaultTests : IClassFixture<FaultRuns>
         }
 
         Assert.Equal(2, File.ReadAllLines(Path.Combine(finished, "summary.csv")).Length);
+        Assert.Empty(FaultRuns.TempFiles(output));
     }
 
     [Fact]
