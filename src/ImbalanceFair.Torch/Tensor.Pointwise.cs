@@ -148,7 +148,7 @@ public sealed partial class Tensor
     public Tensor clamp(double? min = null, double? max = null) =>
         new(Native.imbf_clamp(Handle, min ?? double.NaN, max ?? double.NaN));
 
-    public Tensor clamp(Tensor? min, Tensor? max) => new(Native.imbf_clamp_t(Handle, min?.Handle ?? 0, max?.Handle ?? 0));
+    public Tensor clamp(Tensor? min, Tensor? max) => new(Native.imbf_clamp_t(Handle, min?.Handle ?? TensorHandle.Null, max?.Handle ?? TensorHandle.Null));
 
     public Tensor clamp_min(double min) => Binary(BinaryOp.Maximum, min);
 

@@ -79,30 +79,20 @@ public sealed partial class Tensor
     /// <summary>Advanced indexing <c>x[i0, i1, ...]</c>; a null entry stands for <c>:</c>.</summary>
     public unsafe Tensor index(params Tensor?[] indices)
     {
-        var hs = new nint[indices.Length];
-        for (var i = 0; i < indices.Length; i++)
+        using var hs = new HeldHandles(indices);
+        fixed (nint* p = hs.Values)
         {
-            hs[i] = indices[i]?.Handle ?? 0;
-        }
-
-        fixed (nint* p = hs)
-        {
-            return new Tensor(Native.imbf_index(Handle, p, hs.Length));
+            return new Tensor(Native.imbf_index(Handle, p, hs.Count));
         }
     }
 
     /// <summary><c>x[i0, i1, ...] = values</c> (or <c>+=</c> with accumulate); a null entry stands for <c>:</c>.</summary>
     public unsafe Tensor index_put_(Tensor?[] indices, Tensor values, bool accumulate = false)
     {
-        var hs = new nint[indices.Length];
-        for (var i = 0; i < indices.Length; i++)
+        using var hs = new HeldHandles(indices);
+        fixed (nint* p = hs.Values)
         {
-            hs[i] = indices[i]?.Handle ?? 0;
-        }
-
-        fixed (nint* p = hs)
-        {
-            Native.Check(Native.imbf_index_put_(Handle, p, hs.Length, values.Handle, accumulate ? (byte)1 : (byte)0));
+            Native.Check(Native.imbf_index_put_(Handle, p, hs.Count, values.Handle, accumulate ? (byte)1 : (byte)0));
         }
 
         return this;

@@ -6,56 +6,45 @@ namespace ImbalanceFair.Torch;
 
 /// <summary>
 /// A libtorch tensor. Deterministic lifetime: dispose it, or create it inside a
-/// <see cref="DisposeScope"/> (<c>using var scope = torch.NewDisposeScope();</c>). The finalizer is
-/// only a safety net for tensors that escaped both.
+/// <see cref="DisposeScope"/> (<c>using var scope = torch.NewDisposeScope();</c>). The native handle is a
+/// <see cref="TensorHandle"/> (a SafeHandle): a native call holds a reference to it, so neither the garbage collector
+/// nor a Dispose on another thread frees it mid-call; its finalizer is only a safety net for tensors that escaped
+/// both.
 /// </summary>
 public sealed partial class Tensor : IDisposable
 {
-    private static long s_live;
-    private nint _handle;
+    private readonly TensorHandle _handle;
+    private int _disposed;
 
     internal Tensor(nint handle)
     {
-        _handle = Native.Check(handle);
-        Interlocked.Increment(ref s_live);
+        _handle = TensorHandle.Own(Native.Check(handle));
         DisposeScope.Current?.Add(this);
     }
 
-    ~Tensor()
-    {
-        var h = Interlocked.Exchange(ref _handle, 0);
-        if (h != 0)
-        {
-            Native.imbf_free(h);
-            Interlocked.Decrement(ref s_live);
-        }
-    }
-
-    /// <summary>Managed tensors not yet disposed or finalised (all threads).</summary>
-    public static long LiveCount => Interlocked.Read(ref s_live);
+    /// <summary>Tensor handles not yet freed (all threads): disposed tensors leave it when the last native call using them returns.</summary>
+    public static long LiveCount => TensorHandle.Live;
 
     /// <summary>Tensor handles the native side still holds (all threads); matches <see cref="LiveCount"/> when nothing leaks.</summary>
     public static long NativeLiveCount => Native.imbf_live_tensors();
 
     internal DisposeScope? OwningScope { get; set; }
 
-    internal nint Handle => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(Tensor), "the tensor was disposed");
+    internal TensorHandle Handle => Volatile.Read(ref _disposed) == 0 ? _handle : throw new ObjectDisposedException(nameof(Tensor), "the tensor was disposed");
 
-    public bool IsDisposed => _handle == 0;
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     public void Dispose()
     {
-        var h = Interlocked.Exchange(ref _handle, 0);
-        if (h == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
-        Native.imbf_free(h);
-        Interlocked.Decrement(ref s_live);
+        // Frees now, or when the last native call still using the handle (on another thread) returns.
+        _handle.Dispose();
         OwningScope?.Remove(this);
         OwningScope = null;
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>Hands the tensor to the scope enclosing its current one (or to none), so it survives that scope.</summary>
@@ -218,7 +207,7 @@ public sealed partial class Tensor : IDisposable
     }
 
     public void backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false) =>
-        Native.Check(Native.imbf_backward(Handle, gradient?.Handle ?? 0, retainGraph ? (byte)1 : (byte)0, createGraph ? (byte)1 : (byte)0));
+        Native.Check(Native.imbf_backward(Handle, gradient?.Handle ?? TensorHandle.Null, retainGraph ? (byte)1 : (byte)0, createGraph ? (byte)1 : (byte)0));
 
     /// <summary>The accumulated gradient as a new handle (dispose it, or let the scope do it), or null.</summary>
     public unsafe Tensor? grad

@@ -6,15 +6,10 @@ public static partial class torch
 {
     private static unsafe Tensor Many(Tensor[] xs, long dim, bool stack)
     {
-        var hs = new nint[xs.Length];
-        for (var i = 0; i < xs.Length; i++)
+        using var hs = new HeldHandles(xs);
+        fixed (nint* p = hs.Values)
         {
-            hs[i] = xs[i].Handle;
-        }
-
-        fixed (nint* p = hs)
-        {
-            return new Tensor(stack ? Native.imbf_stack(p, hs.Length, dim) : Native.imbf_cat(p, hs.Length, dim));
+            return new Tensor(stack ? Native.imbf_stack(p, hs.Count, dim) : Native.imbf_cat(p, hs.Count, dim));
         }
     }
 
@@ -32,10 +27,10 @@ public static partial class torch
 
     public static unsafe Tensor einsum(string equation, params Tensor[] operands)
     {
-        var hs = operands.Select(o => o.Handle).ToArray();
-        fixed (nint* p = hs)
+        using var hs = new HeldHandles(operands);
+        fixed (nint* p = hs.Values)
         {
-            return new Tensor(Native.imbf_einsum(equation, p, hs.Length));
+            return new Tensor(Native.imbf_einsum(equation, p, hs.Count));
         }
     }
 
@@ -43,7 +38,7 @@ public static partial class torch
     public static Tensor cdist(Tensor a, Tensor b, double p = 2) => new(Native.imbf_cdist(a.Handle, b.Handle, p));
 
     public static Tensor bincount(Tensor x, Tensor? weights = null, long minlength = 0) =>
-        new(Native.imbf_bincount(x.Handle, weights?.Handle ?? 0, minlength));
+        new(Native.imbf_bincount(x.Handle, weights?.Handle ?? TensorHandle.Null, minlength));
 
     public static Tensor unique(Tensor x, bool sorted = true) => new(Native.imbf_unique(x.Handle, sorted ? (byte)1 : (byte)0));
 

@@ -27,8 +27,11 @@ public sealed class DatasetCache
         Environment.GetEnvironmentVariable("IMBFAIR_CACHE") is { Length: > 0 } d ? d
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "imbfair");
 
-    /// <summary>The dataset as tensors: from the cache when its key is there, else decoded and stored.</summary>
-    public ImageDataset Load(DatasetDescriptor descriptor)
+    /// <summary>
+    /// The dataset as tensors: from the cache when its key is there, else decoded and stored. A cancellation stops
+    /// the hashing between files and the decoding between images; nothing is stored then.
+    /// </summary>
+    public ImageDataset Load(DatasetDescriptor descriptor, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         var format = DatasetFormats.Get(descriptor.Format);
@@ -41,18 +44,18 @@ public sealed class DatasetCache
             }
         }
 
-        var path = Path.Combine(_dir, $"{descriptor.Name}-{Key(descriptor, sources)}.safetensors");
+        var path = Path.Combine(_dir, $"{descriptor.Name}-{Key(descriptor, sources, cancel)}.safetensors");
         if (File.Exists(path))
         {
             return Read(descriptor, path);
         }
 
-        var decoded = format.Read(descriptor);
+        var decoded = format.Read(descriptor, cancel);
         Write(descriptor, decoded, path);
         return Read(descriptor, path, fromCache: false);
     }
 
-    private string Key(DatasetDescriptor d, IReadOnlyList<string> sources)
+    private string Key(DatasetDescriptor d, IReadOnlyList<string> sources, CancellationToken cancel)
     {
         var text = new StringBuilder();
         text.Append("imbfair-dataset-cache-v1\n").Append(d.Format).Append('\n').Append(d.Channels).Append('x').Append(d.Height).Append('x').Append(d.Width)
@@ -61,6 +64,7 @@ public sealed class DatasetCache
         var changed = false;
         foreach (var s in sources)
         {
+            cancel.ThrowIfCancellationRequested();
             var info = new FileInfo(s);
             var id = string.Create(CultureInfo.InvariantCulture, $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}");
             if (!hashes.TryGetValue(id, out var hash))

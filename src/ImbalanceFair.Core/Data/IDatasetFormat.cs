@@ -11,8 +11,11 @@ public interface IDatasetFormat
     /// <summary>The files the dataset is read from, for the presence check and the cache key (empty for generated data).</summary>
     IReadOnlyList<string> SourceFiles(DatasetDescriptor descriptor);
 
-    /// <summary>Decodes every image, resized to the descriptor's size. Errors name the file and the problem.</summary>
-    DecodedDataset Read(DatasetDescriptor descriptor);
+    /// <summary>
+    /// Decodes every image, resized to the descriptor's size. Errors name the file and the problem. A cancellation
+    /// is observed between images (or chunks of images), so a signal during a long decode stops it promptly.
+    /// </summary>
+    DecodedDataset Read(DatasetDescriptor descriptor, CancellationToken cancel = default);
 
     /// <summary>Class names when the descriptor gives only num_classes.</summary>
     IReadOnlyList<string> DefaultClassNames(int count) =>

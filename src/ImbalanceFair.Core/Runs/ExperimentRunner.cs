@@ -62,6 +62,9 @@ public sealed class ExperimentRunner
             RunLock.EmptyExceptLock(dir);
         }
 
+        // A process killed mid-write (SIGKILL, OOM, node loss) leaves its temporary file; the lock says none is in use.
+        AtomicFile.RemoveLeftovers(dir, recursive: true);
+
         using var runLog = new LoggerConfiguration()
             .MinimumLevel.Debug()
             .WriteTo.Logger(_log)

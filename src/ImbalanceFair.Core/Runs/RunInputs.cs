@@ -46,7 +46,7 @@ public sealed class RunInputs : IDisposable
         var d = plan.Dataset;
         CheckStrategy(plan, log);
         RunPhase.Enter("decode", cancel);
-        var data = new DatasetCache().Load(d);
+        var data = new DatasetCache().Load(d, cancel);
         try
         {
             cancel.ThrowIfCancellationRequested();

@@ -13,7 +13,8 @@ public static partial class RunPhase
     /// <summary>
     /// Test hook, read once per phase: <c>IMBFAIR_FAULT_SIGNAL=phase:INT|TERM</c> makes the process send itself that
     /// signal as it enters the phase, so the tests can show every phase stops with the right exit code. Phases:
-    /// decode, pretraining, generation, training, evaluation, eval-attack, results.
+    /// decode, pretraining, generation, training, evaluation, eval-attack, results. <c>phase:INT|TERM:ms</c> sends it
+    /// that many milliseconds after the phase began, without waiting: the signal then lands inside the phase's work.
     /// </summary>
     public const string FaultVariable = "IMBFAIR_FAULT_SIGNAL";
 
@@ -36,9 +37,22 @@ public static partial class RunPhase
     /// <summary>A phase starts: stops here if a signal came, and fires the test hook when it names this phase.</summary>
     public static void Enter(string phase, CancellationToken cancel)
     {
-        if (Environment.GetEnvironmentVariable(FaultVariable) is { Length: > 0 } fault && fault.Split(':') is [var at, var signal] && at == phase)
+        var fault = Environment.GetEnvironmentVariable(FaultVariable)?.Split(':') ?? [];
+        if (fault is [var delayedAt, var delayedSignal, var ms] && delayedAt == phase)
         {
-            _ = Kill(Environment.ProcessId, signal == "INT" ? 2 : 15);
+            cancel.ThrowIfCancellationRequested();
+            var delay = int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture);
+            new Thread(() =>
+            {
+                Thread.Sleep(delay);
+                _ = Kill(Environment.ProcessId, SignalNumber(delayedSignal));
+            }) { IsBackground = true }.Start();
+            return;
+        }
+
+        if (fault is [var at, var signal] && at == phase)
+        {
+            _ = Kill(Environment.ProcessId, SignalNumber(signal));
 
             // The signal is handled on another thread: wait until it has cancelled, so the phase itself meets it.
             var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -52,6 +66,8 @@ public static partial class RunPhase
 
         cancel.ThrowIfCancellationRequested();
     }
+
+    private static int SignalNumber(string name) => name == "INT" ? 2 : 15;
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);

@@ -1,3 +1,4 @@
+using ImbalanceFair.Torch.IO;
 using System.Diagnostics;
 using System.Globalization;
 using ImbalanceFair.Core.Data;
@@ -26,6 +27,7 @@ public static class TrialsFile
         ArgumentNullException.ThrowIfNull(known);
         Directory.CreateDirectory(plan.Dir);
         using var fileLock = AcquireBlocking(Path.Combine(plan.Dir, ".trials.lock"), TimeSpan.FromMinutes(2));
+        AtomicFile.RemoveLeftovers(plan.Dir, target: FileName);
         var previous = Read(plan.TrialsCsv);
         var now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var rows = plan.Trials.Select(t =>

@@ -75,6 +75,34 @@ public static partial class AtomicFile
     public static bool IsTempName(string fileName) => fileName.StartsWith('.') && fileName.EndsWith(".tmp", StringComparison.Ordinal);
 
     /// <summary>
+    /// Deletes the temporary files a process killed mid-write left in <paramref name="folder"/> (and its sub-folders
+    /// when <paramref name="recursive"/>); with <paramref name="target"/>, only those of that file name. Only for the
+    /// holder of the folder's lock: another writer's temporary file in the middle of its write looks the same.
+    /// Returns how many were deleted.
+    /// </summary>
+    public static int RemoveLeftovers(string folder, bool recursive = false, string? target = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (!Directory.Exists(folder))
+        {
+            return 0;
+        }
+
+        var pattern = target is null ? ".*.tmp" : $".{target}.*.tmp";
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, pattern, recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly))
+        {
+            if (IsTempName(Path.GetFileName(file)))
+            {
+                TryDelete(file);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
     /// Flushes a folder's entries (a rename, a delete) to disk. On Linux a rename is durable only once its folder is
     /// fsynced; elsewhere (no O_DIRECTORY) this does nothing.
     /// </summary>

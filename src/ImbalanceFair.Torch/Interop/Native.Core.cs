@@ -2,8 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace ImbalanceFair.Torch.Interop;
 
-// P/Invoke declarations mirror Native/*.cpp one file each. Handles are at::Tensor* (nint);
-// booleans cross as one byte; a null handle returned from a tensor function means an error.
+// P/Invoke declarations mirror Native/*.cpp one file each. A tensor argument is a TensorHandle, so the marshaller
+// holds a reference to it for the duration of the call (nothing can free it mid-call); a tensor result is the new
+// at::Tensor* (nint) the caller wraps. Booleans cross as one byte; a null handle returned means an error.
 internal static unsafe partial class Native
 {
     private const string Lib = NativeLibraryLoader.ShimName;
@@ -15,31 +16,31 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial long imbf_live_tensors();
     [LibraryImport(Lib)] internal static partial void imbf_free(nint t);
 
-    [LibraryImport(Lib)] internal static partial int imbf_dim(nint t);
-    [LibraryImport(Lib)] internal static partial int imbf_shape(nint t, long* dims);
-    [LibraryImport(Lib)] internal static partial int imbf_dtype(nint t);
-    [LibraryImport(Lib)] internal static partial int imbf_device_type(nint t);
-    [LibraryImport(Lib)] internal static partial int imbf_device_index(nint t);
-    [LibraryImport(Lib)] internal static partial long imbf_numel(nint t);
-    [LibraryImport(Lib)] internal static partial long imbf_element_size(nint t);
-    [LibraryImport(Lib)] internal static partial byte imbf_is_contiguous(nint t);
+    [LibraryImport(Lib)] internal static partial int imbf_dim(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial int imbf_shape(TensorHandle t, long* dims);
+    [LibraryImport(Lib)] internal static partial int imbf_dtype(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial int imbf_device_type(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial int imbf_device_index(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial long imbf_numel(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial long imbf_element_size(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial byte imbf_is_contiguous(TensorHandle t);
 
     [LibraryImport(Lib)] internal static partial nint imbf_from_blob(void* data, long* dims, int ndim, int dt, int devType, int devIndex);
-    [LibraryImport(Lib)] internal static partial int imbf_copy_to_host(nint t, void* dst, long nbytes);
-    [LibraryImport(Lib)] internal static partial int imbf_item_double(nint t, double* value);
-    [LibraryImport(Lib)] internal static partial int imbf_item_long(nint t, long* value);
-    [LibraryImport(Lib)] internal static partial nint imbf_to(nint t, int dt, int devType, int devIndex, byte copy);
-    [LibraryImport(Lib)] internal static partial nint imbf_clone(nint t);
-    [LibraryImport(Lib)] internal static partial nint imbf_contiguous(nint t);
-    [LibraryImport(Lib)] internal static partial nint imbf_alias(nint t);
+    [LibraryImport(Lib)] internal static partial int imbf_copy_to_host(TensorHandle t, void* dst, long nbytes);
+    [LibraryImport(Lib)] internal static partial int imbf_item_double(TensorHandle t, double* value);
+    [LibraryImport(Lib)] internal static partial int imbf_item_long(TensorHandle t, long* value);
+    [LibraryImport(Lib)] internal static partial nint imbf_to(TensorHandle t, int dt, int devType, int devIndex, byte copy);
+    [LibraryImport(Lib)] internal static partial nint imbf_clone(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial nint imbf_contiguous(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial nint imbf_alias(TensorHandle t);
 
-    [LibraryImport(Lib)] internal static partial byte imbf_requires_grad(nint t);
-    [LibraryImport(Lib)] internal static partial int imbf_set_requires_grad(nint t, byte on);
-    [LibraryImport(Lib)] internal static partial int imbf_backward(nint t, nint grad, byte retainGraph, byte createGraph);
-    [LibraryImport(Lib)] internal static partial int imbf_grad(nint t, nint* grad);
-    [LibraryImport(Lib)] internal static partial int imbf_zero_grad(nint t, byte setToNone);
-    [LibraryImport(Lib)] internal static partial nint imbf_detach(nint t);
-    [LibraryImport(Lib)] internal static partial int imbf_set_data(nint t, nint data);
+    [LibraryImport(Lib)] internal static partial byte imbf_requires_grad(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial int imbf_set_requires_grad(TensorHandle t, byte on);
+    [LibraryImport(Lib)] internal static partial int imbf_backward(TensorHandle t, TensorHandle grad, byte retainGraph, byte createGraph);
+    [LibraryImport(Lib)] internal static partial int imbf_grad(TensorHandle t, nint* grad);
+    [LibraryImport(Lib)] internal static partial int imbf_zero_grad(TensorHandle t, byte setToNone);
+    [LibraryImport(Lib)] internal static partial nint imbf_detach(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial int imbf_set_data(TensorHandle t, TensorHandle data);
     [LibraryImport(Lib)] internal static partial byte imbf_is_grad_enabled();
     [LibraryImport(Lib)] internal static partial void imbf_set_grad_enabled(byte on);
 

@@ -15,13 +15,13 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial nint imbf_randn(long* dims, int ndim, int dt, int devType, int devIndex);
     [LibraryImport(Lib)] internal static partial nint imbf_randint(long low, long high, long* dims, int ndim, int dt, int devType, int devIndex);
     [LibraryImport(Lib)] internal static partial nint imbf_randperm(long n, int dt, int devType, int devIndex);
-    [LibraryImport(Lib)] internal static partial nint imbf_multinomial(nint probs, long n, byte replacement);
-    [LibraryImport(Lib)] internal static partial nint imbf_bernoulli(nint probs);
-    [LibraryImport(Lib)] internal static partial nint imbf_zeros_like(nint t);
-    [LibraryImport(Lib)] internal static partial nint imbf_ones_like(nint t);
-    [LibraryImport(Lib)] internal static partial nint imbf_full_like(nint t, double value);
-    [LibraryImport(Lib)] internal static partial nint imbf_rand_like(nint t);
-    [LibraryImport(Lib)] internal static partial nint imbf_randn_like(nint t);
+    [LibraryImport(Lib)] internal static partial nint imbf_multinomial(TensorHandle probs, long n, byte replacement);
+    [LibraryImport(Lib)] internal static partial nint imbf_bernoulli(TensorHandle probs);
+    [LibraryImport(Lib)] internal static partial nint imbf_zeros_like(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial nint imbf_ones_like(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial nint imbf_full_like(TensorHandle t, double value);
+    [LibraryImport(Lib)] internal static partial nint imbf_rand_like(TensorHandle t);
+    [LibraryImport(Lib)] internal static partial nint imbf_randn_like(TensorHandle t);
     [LibraryImport(Lib)] internal static partial nint imbf_rng_get_state();
-    [LibraryImport(Lib)] internal static partial int imbf_rng_set_state(nint state);
+    [LibraryImport(Lib)] internal static partial int imbf_rng_set_state(TensorHandle state);
 }

@@ -23,10 +23,10 @@ public static partial class nn
     public static class functional
     {
         public static Tensor linear(Tensor x, Tensor weight, Tensor? bias = null) =>
-            new(Native.imbf_linear(x.Handle, weight.Handle, bias?.Handle ?? 0));
+            new(Native.imbf_linear(x.Handle, weight.Handle, bias?.Handle ?? TensorHandle.Null));
 
         public static Tensor conv2d(Tensor x, Tensor weight, Tensor? bias = null, long stride = 1, long padding = 0, long dilation = 1, long groups = 1) =>
-            new(Native.imbf_conv2d(x.Handle, weight.Handle, bias?.Handle ?? 0, stride, stride, padding, padding, dilation, dilation, groups));
+            new(Native.imbf_conv2d(x.Handle, weight.Handle, bias?.Handle ?? TensorHandle.Null, stride, stride, padding, padding, dilation, dilation, groups));
 
         public static Tensor max_pool2d(Tensor x, long kernel, long? stride = null, long padding = 0) =>
             new(Native.imbf_max_pool2d(x.Handle, kernel, stride ?? kernel, padding));
@@ -38,18 +38,18 @@ public static partial class nn
             new(Native.imbf_adaptive_avg_pool2d(x.Handle, height, width));
 
         public static Tensor batch_norm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training, double momentum = 0.1, double eps = 1e-5) =>
-            new(Native.imbf_batch_norm(x.Handle, weight?.Handle ?? 0, bias?.Handle ?? 0, runningMean?.Handle ?? 0, runningVar?.Handle ?? 0, training ? (byte)1 : (byte)0, momentum, eps));
+            new(Native.imbf_batch_norm(x.Handle, weight?.Handle ?? TensorHandle.Null, bias?.Handle ?? TensorHandle.Null, runningMean?.Handle ?? TensorHandle.Null, runningVar?.Handle ?? TensorHandle.Null, training ? (byte)1 : (byte)0, momentum, eps));
 
         public static unsafe Tensor layer_norm(Tensor x, long[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
         {
             fixed (long* p = normalizedShape)
             {
-                return new Tensor(Native.imbf_layer_norm(x.Handle, p, normalizedShape.Length, weight?.Handle ?? 0, bias?.Handle ?? 0, eps));
+                return new Tensor(Native.imbf_layer_norm(x.Handle, p, normalizedShape.Length, weight?.Handle ?? TensorHandle.Null, bias?.Handle ?? TensorHandle.Null, eps));
             }
         }
 
         public static Tensor group_norm(Tensor x, long groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
-            new(Native.imbf_group_norm(x.Handle, groups, weight?.Handle ?? 0, bias?.Handle ?? 0, eps));
+            new(Native.imbf_group_norm(x.Handle, groups, weight?.Handle ?? TensorHandle.Null, bias?.Handle ?? TensorHandle.Null, eps));
 
         /// <summary>GELU; <paramref name="approximate"/> "none" (exact, erf) or "tanh".</summary>
         public static Tensor gelu(Tensor x, string approximate = "none") => approximate switch
@@ -82,13 +82,13 @@ public static partial class nn
         /// or additive float; <paramref name="isCausal"/> masks future positions.
         /// </summary>
         public static Tensor scaled_dot_product_attention(Tensor q, Tensor k, Tensor v, Tensor? attnMask = null, double dropoutP = 0, bool isCausal = false) =>
-            new(Native.imbf_sdpa(q.Handle, k.Handle, v.Handle, attnMask?.Handle ?? 0, dropoutP, isCausal ? (byte)1 : (byte)0));
+            new(Native.imbf_sdpa(q.Handle, k.Handle, v.Handle, attnMask?.Handle ?? TensorHandle.Null, dropoutP, isCausal ? (byte)1 : (byte)0));
 
         public static Tensor cross_entropy(Tensor logits, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean, long ignoreIndex = -100, double labelSmoothing = 0) =>
-            new(Native.imbf_cross_entropy(logits.Handle, target.Handle, weight?.Handle ?? 0, (long)reduction, ignoreIndex, labelSmoothing));
+            new(Native.imbf_cross_entropy(logits.Handle, target.Handle, weight?.Handle ?? TensorHandle.Null, (long)reduction, ignoreIndex, labelSmoothing));
 
         public static Tensor nll_loss(Tensor logProbs, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean, long ignoreIndex = -100) =>
-            new(Native.imbf_nll_loss(logProbs.Handle, target.Handle, weight?.Handle ?? 0, (long)reduction, ignoreIndex));
+            new(Native.imbf_nll_loss(logProbs.Handle, target.Handle, weight?.Handle ?? TensorHandle.Null, (long)reduction, ignoreIndex));
 
         public static Tensor mse_loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
             new(Native.imbf_mse_loss(input.Handle, target.Handle, (long)reduction));

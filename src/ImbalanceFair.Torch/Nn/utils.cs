@@ -20,20 +20,15 @@ public static partial class nn
                 throw new ArgumentOutOfRangeException(nameof(max_norm), max_norm, "max_norm must be >= 0");
             }
 
-            var tensors = parameters.ToArray();
-            var handles = new nint[tensors.Length];
-            for (var i = 0; i < tensors.Length; i++)
-            {
-                handles[i] = tensors[i].Handle;
-            }
-
             Tensor norm;
-            fixed (nint* hs = handles)
+            using (var handles = new HeldHandles(parameters.ToArray()))
             {
-                norm = new Tensor(Native.imbf_clip_grad_norm_(hs, handles.Length, max_norm));
+                fixed (nint* hs = handles.Values)
+                {
+                    norm = new Tensor(Native.imbf_clip_grad_norm_(hs, handles.Count, max_norm));
+                }
             }
 
-            GC.KeepAlive(tensors);
             using var owned = norm.DetachFromDisposeScope();
             return owned.item();
         }

@@ -25,6 +25,22 @@ public class DatasetCacheTests
     }
 
     [Fact]
+    public void A_cancelled_load_stops_and_stores_nothing()
+    {
+        using var dir = new TempDir();
+        var d = DatasetDescriptor.Load(IdxFormatTests.WriteDataset(dir));
+        var cache = new DatasetCache(dir.File("cache"));
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => cache.Load(d, cancelled.Token));
+
+        Assert.Empty(Directory.Exists(cache.Directory) ? Directory.GetFiles(cache.Directory, "*.safetensors") : []);
+        using var loaded = cache.Load(d);
+        Assert.False(loaded.FromCache);
+    }
+
+    [Fact]
     public void A_changed_source_file_is_decoded_again()
     {
         using var dir = new TempDir();

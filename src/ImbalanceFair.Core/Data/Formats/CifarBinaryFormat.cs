@@ -86,16 +86,20 @@ internal sealed class CifarBinaryFormat : IDatasetFormat
         return [.. train, .. test];
     }
 
-    public DecodedDataset Read(DatasetDescriptor descriptor)
+    public DecodedDataset Read(DatasetDescriptor descriptor, CancellationToken cancel = default)
     {
         var o = Parse(descriptor);
         var (train, test) = Files(descriptor, o);
-        return new DecodedDataset(ReadPart(descriptor, o, train), ReadPart(descriptor, o, test));
+        return new DecodedDataset(ReadPart(descriptor, o, train, cancel), ReadPart(descriptor, o, test, cancel));
     }
 
-    private static DecodedPart ReadPart(DatasetDescriptor d, Options o, IReadOnlyList<string> files)
+    private static DecodedPart ReadPart(DatasetDescriptor d, Options o, IReadOnlyList<string> files, CancellationToken cancel)
     {
-        var contents = files.Select(f => (file: f, bytes: SourceFile.ReadAll(f))).ToList();
+        var contents = files.Select(f =>
+        {
+            cancel.ThrowIfCancellationRequested();
+            return (file: f, bytes: SourceFile.ReadAll(f));
+        }).ToList();
         var n = 0L;
         foreach (var (file, bytes) in contents)
         {
@@ -139,6 +143,6 @@ internal sealed class CifarBinaryFormat : IDatasetFormat
             }
         }
 
-        return new DecodedPart(Images.ImageConform.Conform(images, (int)n, 3, 32, 32, d.Channels, d.Height, d.Width), labels);
+        return new DecodedPart(Images.ImageConform.Conform(images, (int)n, 3, 32, 32, d.Channels, d.Height, d.Width, cancel), labels);
     }
 }

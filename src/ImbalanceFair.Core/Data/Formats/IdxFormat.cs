@@ -28,14 +28,15 @@ internal sealed class IdxFormat : IDatasetFormat
         return Keys.Skip(1).Select(k => descriptor.ResolvePath(Path.Combine(dir, descriptor.Source.RequireString(k)))).ToList();
     }
 
-    public DecodedDataset Read(DatasetDescriptor descriptor)
+    public DecodedDataset Read(DatasetDescriptor descriptor, CancellationToken cancel = default)
     {
         var files = SourceFiles(descriptor);
-        return new DecodedDataset(ReadPart(descriptor, files[0], files[1]), ReadPart(descriptor, files[2], files[3]));
+        return new DecodedDataset(ReadPart(descriptor, files[0], files[1], cancel), ReadPart(descriptor, files[2], files[3], cancel));
     }
 
-    private static DecodedPart ReadPart(DatasetDescriptor d, string imagesFile, string labelsFile)
+    private static DecodedPart ReadPart(DatasetDescriptor d, string imagesFile, string labelsFile, CancellationToken cancel)
     {
+        cancel.ThrowIfCancellationRequested();
         var (imageDims, pixels) = Parse(imagesFile);
         var (labelDims, labelBytes) = Parse(labelsFile);
         if (imageDims.Length is not (3 or 4))
@@ -66,7 +67,7 @@ internal sealed class IdxFormat : IDatasetFormat
 
         int h = imageDims[1], w = imageDims[2], c = imageDims.Length == 4 ? imageDims[3] : 1;
         var nchw = c == 1 ? pixels : ChannelsLastToFirst(pixels, n, h, w, c);
-        return new DecodedPart(Images.ImageConform.Conform(nchw, n, c, h, w, d.Channels, d.Height, d.Width), labels);
+        return new DecodedPart(Images.ImageConform.Conform(nchw, n, c, h, w, d.Channels, d.Height, d.Width, cancel), labels);
     }
 
     private static byte[] ChannelsLastToFirst(byte[] pixels, int n, int h, int w, int c)

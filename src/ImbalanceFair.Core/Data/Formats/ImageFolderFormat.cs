@@ -73,9 +73,9 @@ internal sealed class ImageFolderFormat : IDatasetFormat
         return files;
     }
 
-    public DecodedDataset Read(DatasetDescriptor descriptor)
+    public DecodedDataset Read(DatasetDescriptor descriptor, CancellationToken cancel = default)
     {
-        var parts = Splits(descriptor).ToDictionary(s => s.name, s => ReadPart(descriptor, s.name, s.folder), StringComparer.Ordinal);
+        var parts = Splits(descriptor).ToDictionary(s => s.name, s => ReadPart(descriptor, s.name, s.folder, cancel), StringComparer.Ordinal);
         return new DecodedDataset(parts["train"], parts["test"], parts.GetValueOrDefault("val"));
     }
 
@@ -105,7 +105,7 @@ internal sealed class ImageFolderFormat : IDatasetFormat
         return present;
     }
 
-    private static DecodedPart ReadPart(DatasetDescriptor d, string split, string folder)
+    private static DecodedPart ReadPart(DatasetDescriptor d, string split, string folder, CancellationToken cancel)
     {
         if (!Directory.Exists(folder))
         {
@@ -138,7 +138,7 @@ internal sealed class ImageFolderFormat : IDatasetFormat
             throw DataFormatException.For(folder, $"no images in any class folder of the {split} split");
         }
 
-        return new DecodedPart(ImageFile.DecodeAll(files, d.Channels, d.Height, d.Width), [.. labels]);
+        return new DecodedPart(ImageFile.DecodeAll(files, d.Channels, d.Height, d.Width, cancel: cancel), [.. labels]);
     }
 
     private static string Plural(int n, string one, string? many = null) => n == 1 ? one : many ?? one + "s";

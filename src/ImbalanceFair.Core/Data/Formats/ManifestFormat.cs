@@ -74,7 +74,7 @@ internal sealed class ManifestFormat : IDatasetFormat
         }
     }
 
-    public DecodedDataset Read(DatasetDescriptor descriptor)
+    public DecodedDataset Read(DatasetDescriptor descriptor, CancellationToken cancel = default)
     {
         var o = Parse(descriptor);
         var rows = ReadRows(descriptor, o);
@@ -95,7 +95,7 @@ internal sealed class ManifestFormat : IDatasetFormat
             }
 
             var images = ImageFile.DecodeAll(selected.Select(r => r.Image).ToList(), descriptor.Channels, descriptor.Height, descriptor.Width,
-                i => $"{o.Csv} line {selected[i].Line}");
+                i => $"{o.Csv} line {selected[i].Line}", cancel);
             var attributes = selected[0].Attribute is null ? null : selected.Select(r => r.Attribute!.Value).ToArray();
             return new DecodedPart(images, selected.Select(r => r.Label).ToArray(), attributes);
         }

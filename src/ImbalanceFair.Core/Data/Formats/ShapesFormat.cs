@@ -65,12 +65,13 @@ internal sealed class ShapesFormat : IDatasetFormat
         return (seed, (int)train, (int)test, noise);
     }
 
-    public DecodedDataset Read(DatasetDescriptor descriptor)
+    public DecodedDataset Read(DatasetDescriptor descriptor, CancellationToken cancel = default)
     {
         var (seed, trainPerClass, testPerClass, noise) = Options(descriptor);
-        return new DecodedDataset(
-            Generate(descriptor, trainPerClass, new SeededRandom(seed, 11), noise),
-            Generate(descriptor, testPerClass, new SeededRandom(seed, 12), noise));
+        cancel.ThrowIfCancellationRequested();
+        var train = Generate(descriptor, trainPerClass, new SeededRandom(seed, 11), noise);
+        cancel.ThrowIfCancellationRequested();
+        return new DecodedDataset(train, Generate(descriptor, testPerClass, new SeededRandom(seed, 12), noise));
     }
 
     private static DecodedPart Generate(DatasetDescriptor d, int perClass, SeededRandom rng, double noise)

@@ -2,14 +2,21 @@ using ImbalanceFair.Torch;
 
 namespace ImbalanceFair.Core.Data.Images;
 
-/// <summary>Brings decoded uint8 images to the descriptor's channels and size, as whole-batch tensor ops.</summary>
+/// <summary>Brings decoded uint8 images to the descriptor's channels and size, as batched tensor ops.</summary>
 public static class ImageConform
 {
+    // Input pixels per batch: bounds the float32 working copy (64 MiB) and is how often a cancellation is seen.
+    private const long ChunkElements = 1 << 24;
+
     /// <summary>
     /// images: [n, c, h, w] uint8 row-major. Grey→RGB replicates; RGB→grey uses ITU-R 601-2 luma (as PIL's
-    /// "L" mode); the size changes with bilinear interpolation, antialiased when shrinking.
+    /// "L" mode); the size changes with bilinear interpolation, antialiased when shrinking. Each image is
+    /// converted on its own, so the batches give the same bytes as one whole-batch call.
     /// </summary>
-    public static byte[] Conform(byte[] images, int n, int c, int h, int w, int channels, int height, int width)
+    public static byte[] Conform(byte[] images, int n, int c, int h, int w, int channels, int height, int width, CancellationToken cancel = default) =>
+        Conform(images, n, c, h, w, channels, height, width, ChunkElements, cancel);
+
+    internal static byte[] Conform(byte[] images, int n, int c, int h, int w, int channels, int height, int width, long chunkElements, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (c == channels && h == height && w == width)
@@ -17,6 +24,22 @@ public static class ImageConform
             return images;
         }
 
+        long inSize = (long)c * h * w, outSize = (long)channels * height * width;
+        var output = new byte[n * outSize];
+        var per = (int)Math.Clamp(chunkElements / Math.Max(inSize, 1), 1, Math.Max(n, 1));
+        for (var start = 0; start < n; start += per)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var count = Math.Min(per, n - start);
+            ConformBatch(images.AsSpan((int)(start * inSize), (int)(count * inSize)), count, c, h, w, channels, height, width,
+                output.AsSpan((int)(start * outSize), (int)(count * outSize)));
+        }
+
+        return output;
+    }
+
+    private static void ConformBatch(ReadOnlySpan<byte> images, int n, int c, int h, int w, int channels, int height, int width, Span<byte> destination)
+    {
         using var scope = torch.NewDisposeScope();
         var x = torch.from_bytes(images, ScalarType.UInt8, [n, c, h, w]).to(ScalarType.Float32);
         if (c == 1 && channels == 3)
@@ -39,6 +62,6 @@ public static class ImageConform
             x = nn.functional.interpolate(x, height, width, InterpolationMode.Bilinear, alignCorners: false, antialias: shrinking);
         }
 
-        return x.round().clamp(0, 255).to(ScalarType.UInt8).ToBytes();
+        x.round().clamp(0, 255).to(ScalarType.UInt8).CopyTo(destination);
     }
 }

@@ -51,7 +51,7 @@ public static class ImageFile
     /// fail, the error of the first in order is thrown (the same on every run); <paramref name="origin"/>, when given,
     /// says where file i was listed (a CSV line, say) and is added to its error.
     /// </summary>
-    public static byte[] DecodeAll(IReadOnlyList<string> files, int channels, int height, int width, Func<int, string>? origin = null)
+    public static byte[] DecodeAll(IReadOnlyList<string> files, int channels, int height, int width, Func<int, string>? origin = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(files);
         var size = (long)channels * height * width;
@@ -63,7 +63,8 @@ public static class ImageFile
 
         var output = new byte[size * files.Count];
         var errors = new DataFormatException?[files.Count];
-        Parallel.For(0, files.Count, (i, state) =>
+        // A cancellation stops the loop before its next image (OperationCanceledException).
+        Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = cancel }, (i, state) =>
         {
             try
             {
