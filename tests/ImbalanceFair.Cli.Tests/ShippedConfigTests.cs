@@ -79,25 +79,30 @@ public sealed class ShippedConfigTests
     public void A_shipped_sweep_resolves_every_trial_in_a_dry_run(string sweep) => Assert.NotEmpty(DryRun(sweep));
 
     [Fact]
-    public void The_study_runs_every_arm_at_every_ratio_with_six_seeds_plain_and_coloured()
+    public void The_study_runs_every_arm_at_every_ratio_with_the_same_seeds_plain_and_coloured()
     {
         var trials = DryRun(Path.Combine("configs", "sweeps", "study.yaml"));
 
         string Arm(string o) => (o.Contains("augment.strategy=", StringComparison.Ordinal) ? o.Split("augment.strategy=")[1].Split(' ')[0] : "?")
+            + (o.Contains("mode: mix", StringComparison.Ordinal) ? "-mix" : o.Contains("mode: ffr", StringComparison.Ordinal) ? "-ffr" : string.Empty)
             + (o.Contains("train.loss=balanced-softmax", StringComparison.Ordinal) ? "+balanced-softmax" : string.Empty)
             + (o.Contains("kind: color", StringComparison.Ordinal) ? " colour" : string.Empty);
         string Ratio(string o) => o.Split("imbalance.ratio=")[1].Split(' ')[0];
+        var seeds = trials.Select(o => o.Split(" seed=")[1].Split(' ')[0]).Distinct().Count();
+        Assert.True(seeds >= 3, $"the study has {seeds} seeds; the issue asks for at least 3");
         var cells = trials.GroupBy(o => (Arm(o), Ratio(o))).ToDictionary(g => g.Key, g => g.Count());
-        string[] arms = ["none", "oversample", "smote", "fgsm", "pgd", "m2m", "none+balanced-softmax"];
+        string[] arms = ["none", "oversample", "smote", "diffusion-mix", "diffusion-ffr", "fgsm", "pgd", "m2m", "none+balanced-softmax"];
         foreach (var arm in arms.SelectMany(a => new[] { a, a + " colour" }))
         {
             foreach (var ratio in new[] { "10", "50", "100", "200" })
             {
-                Assert.True(cells.GetValueOrDefault((arm, ratio)) == 6, $"{arm} at ρ = {ratio}: {cells.GetValueOrDefault((arm, ratio))} seeds");
+                Assert.True(cells.GetValueOrDefault((arm, ratio)) == seeds, $"{arm} at ρ = {ratio}: {cells.GetValueOrDefault((arm, ratio))} seeds, not {seeds}");
             }
         }
 
-        Assert.Equal(arms.Length * 2 * 4 * 6, trials.Count);
+        Assert.Equal(arms.Length * 2 * 4 * seeds, trials.Count);
+        Assert.All(trials.Where(o => o.Contains("augment.strategy=diffusion", StringComparison.Ordinal)),
+            o => Assert.Contains("source: generate", o, StringComparison.Ordinal));
         var study = File.ReadAllText(Path.Combine(s_root, "configs", "sweeps", "study.yaml"));
         var quickstart = File.ReadAllText(Path.Combine(s_root, "configs", "quickstart.yaml"));
         Assert.Contains("base: ../quickstart.yaml", study, StringComparison.Ordinal);
