@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""docs/study.md's tables from docs/study/trials.csv (a copy of the sweep's report_runs.csv) and report_compare.csv.
+"""docs/study.md's tables from docs/study/trials.csv (a copy of the sweep's report_runs.csv) and the paired table from
+docs/study/report_compare.csv (imbfair report --compare, docs/study.md says which pairs).
 
     /usr/bin/python3 docs/study/tables.py docs/study > /tmp/tables.md
 
@@ -78,5 +79,48 @@ def main(folder):
             print(f"| {a} | {KIND[a]} | " + " | ".join(cell(values[(where, a, r, metric)]) for r in ratios) + " |")
 
 
+PAIRED_METRICS = [("balanced_accuracy", "plain"), ("worst_class_accuracy", "plain"), ("alignment_gap", "plain"),
+                  ("robust_accuracy", "plain"), ("worst_group_accuracy", "colour"), ("eod", "colour")]
+
+
+def side(strategy, variant):
+    if strategy == "diffusion":
+        return "diffusion-ffr" if "mode=ffr" in variant else "diffusion-mix"
+    return strategy
+
+
+def paired(folder):
+    """One row per pair × metric × ρ: A − B over the shared seeds, its bootstrap CI and the Holm-adjusted t-test p."""
+    rows = list(csv.DictReader(open(f"{folder}/report_compare.csv", newline="")))
+    print(f"\n<!-- tables.py: {len(rows)} paired rows (the Holm family) -->")
+    ratios = sorted({float(r["imbalance_ratio"]) for r in rows})
+    pairs = []
+    for r in rows:
+        pair = (side(r["a_strategy"], r["a_variant"]), side(r["b_strategy"], r["b_variant"]))
+        if pair not in pairs:
+            pairs.append(pair)
+    for metric, where in PAIRED_METRICS:
+        print(f"\n#### A − B: {metric}{' — coloured setting' if where == 'colour' else ''}\n")
+        print("| A − B | " + " | ".join(f"ρ = {r:g}" for r in ratios) + " |")
+        print("| --- | " + " | ".join("---:" for _ in ratios) + " |")
+        for a, b in pairs:
+            cells = []
+            for ratio in ratios:
+                match = [r for r in rows if r["metric"] == metric and float(r["imbalance_ratio"]) == ratio
+                         and side(r["a_strategy"], r["a_variant"]) == a and side(r["b_strategy"], r["b_variant"]) == b
+                         and (("kind=color" in r["a_variant"]) == (where == "colour"))]
+                if not match or match[0]["mean_diff"] == "":
+                    cells.append("–")
+                    continue
+                m = match[0]
+                p = m["p_ttest_holm"]
+                star = "**" if p != "" and float(p) < 0.05 else ""
+                cells.append(f"{star}{float(m['mean_diff']):+.3f}{star} [{float(m['ci_low']):+.3f}, {float(m['ci_high']):+.3f}]"
+                             + (f" p={float(p):.2g}" if p != "" else ""))
+            print(f"| {a} − {b} | " + " | ".join(cells) + " |")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "docs/study")
+    folder = sys.argv[1] if len(sys.argv) > 1 else "docs/study"
+    main(folder)
+    paired(folder)

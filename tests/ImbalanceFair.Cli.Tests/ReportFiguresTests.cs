@@ -78,6 +78,40 @@ public sealed partial class ReportFiguresTests : IDisposable
     }
 
     [Fact]
+    public void Runs_of_several_settings_are_drawn_in_one_panel_per_setting_with_one_colour_per_method()
+    {
+        var runs = Path.Combine(_dir.FullName, "runs");
+        foreach (var strategy in new[] { "none", "pgd" })
+        {
+            for (var seed = 0; seed < 2; seed++)
+            {
+                RunFixtures.Write(runs, strategy, 10, seed);
+                RunFixtures.Write(runs, strategy, 10, seed, lr: 0.0003);
+            }
+        }
+
+        Assert.Equal(0, Imbfair.Run(["report", runs]).ExitCode);
+        var html = File.ReadAllText(Path.Combine(runs, "report.html"));
+        var line = html[(html.IndexOf("const CHARTS = ", StringComparison.Ordinal) + "const CHARTS = ".Length)..];
+        using var specs = JsonDocument.Parse(line[..line.IndexOf(";\n", StringComparison.Ordinal)]);
+        var balanced = specs.RootElement.GetProperty("chart-balanced");
+
+        Assert.Equal("panel", balanced.GetProperty("facet").GetProperty("field").GetString());
+        Assert.Equal(1, balanced.GetProperty("columns").GetInt32());
+        var points = balanced.GetProperty("data").GetProperty("values").EnumerateArray().ToList();
+        Assert.Equal(["none", "pgd"], points.Select(p => p.GetProperty("series").GetString()).Distinct().Order(StringComparer.Ordinal));
+        var panels = points.Select(p => p.GetProperty("panel").GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, panels.Count);
+        Assert.Contains("train.optimizer.lr=0.0003", panels);
+        Assert.All(panels, p => Assert.StartsWith("train.optimizer.lr=", p, StringComparison.Ordinal));
+
+        var outDir = Path.Combine(_dir.FullName, "figures");
+        Assert.Equal(0, Figures(Path.Combine(runs, "report.html"), outDir).Exit);
+        var svg = File.ReadAllText(Path.Combine(outDir, "balanced.svg"));
+        Assert.All(panels, p => Assert.Contains($">{p}</text>", svg, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_report_or_an_unknown_chart_is_exit_2_naming_it()
     {
         var notReport = Path.Combine(_dir.FullName, "page.html");

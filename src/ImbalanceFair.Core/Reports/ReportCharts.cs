@@ -4,7 +4,10 @@ namespace ImbalanceFair.Core.Reports;
 
 /// <summary>
 /// The Vega-Lite specs of report.html, keyed by the id of the element each is drawn into, with the data inline.
-/// Series are strategies; when the report spans several settings (dataset, arch, ...), a series is strategy · setting.
+/// A series (one colour) is a <b>method</b>: the strategy, its loss when not ce, and the group's augment.* keys that
+/// tell it apart (diffusion's mode=mix / mode=ffr). When the groups span several <b>settings</b> (everything else
+/// that differs: dataset, attribute, arch, train mode, epochs, other keys), each setting is its own panel, one
+/// above the other, with the same colours, so one chart never mixes a coloured run with a plain one.
 /// Error bars span mean ± one sample standard deviation over seeds (none for a single seed).
 /// </summary>
 public static class ReportCharts
@@ -12,19 +15,78 @@ public static class ReportCharts
     public static IReadOnlyList<(string Id, string Title, JsonObject Spec)> All(ReportModel report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var several = report.Groups.Select(g => g.Group.Setting).Distinct(StringComparer.Ordinal).Count() > 1;
-        string Series(GroupStats g) => several ? $"{g.Group.Identity.Strategy} · {g.Group.Setting}" : g.Group.Identity.Strategy;
+        var labels = Labels(report);
         return
         [
-            ("chart-worst-group", "Worst-group accuracy against ρ", AgainstRatio(report, Series, "worst_group_accuracy", "worst-group accuracy")),
-            ("chart-balanced", "Balanced accuracy against ρ", AgainstRatio(report, Series, "balanced_accuracy", "balanced accuracy")),
-            ("chart-per-class", "Per-class accuracy against training images", PerClass(report, Series)),
-            ("chart-alignment-gap", "Alignment gap per strategy", AlignmentGap(report, Series)),
+            ("chart-worst-group", "Worst-group accuracy against ρ", AgainstRatio(report, labels, "worst_group_accuracy", "worst-group accuracy")),
+            ("chart-balanced", "Balanced accuracy against ρ", AgainstRatio(report, labels, "balanced_accuracy", "balanced accuracy")),
+            ("chart-per-class", "Per-class accuracy against training images", PerClass(report, labels)),
+            ("chart-alignment-gap", "Alignment gap per strategy", AlignmentGap(report, labels)),
         ];
     }
 
+    /// <summary>A group's colour (method) and panel (setting; empty when the report has one).</summary>
+    internal sealed record ChartLabel(string Method, string Panel);
+
+    /// <summary>Method and panel of every group (see the class summary); panels name only what differs between them.</summary>
+    internal static IReadOnlyDictionary<GroupStats, ChartLabel> Labels(ReportModel report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        static IEnumerable<(string Key, string Text)> Parts(string variant) => variant.Length == 0 ? []
+            : variant.Split(", ").Select(p => (Key: p.Split('=')[0], Text: p));
+        static string Short(string part)
+        {
+            // augment.diffusion.mode=mix → mode=mix: the strategy already says which section.
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var key = part[..eq];
+            return key[(key.LastIndexOf('.') + 1)..] + part[eq..];
+        }
+
+        var settings = report.Groups.ToDictionary(g => g, g =>
+        {
+            var i = g.Group.Identity;
+            string[] identity = [$"name={i.Name}", $"dataset={i.Dataset}", $"arch={i.Arch}", $"train_mode={i.TrainMode}", $"epochs={i.Epochs}"];
+            return identity.Concat(Parts(g.Group.Variant).Where(p => !p.Key.StartsWith("augment.", StringComparison.Ordinal)).Select(p => p.Text)).ToArray();
+        });
+        // Only the parts that are not the same in every group's setting.
+        var shared = settings.Values.Skip(1).Aggregate(new HashSet<string>(settings.Values.FirstOrDefault() ?? [], StringComparer.Ordinal),
+            (common, parts) => { common.IntersectWith(parts); return common; });
+        return report.Groups.ToDictionary(g => g, g =>
+        {
+            var i = g.Group.Identity;
+            var method = string.Join(" · ", new[] { i.Strategy }
+                .Concat(i.Loss == "ce" ? [] : [i.Loss])
+                .Concat(Parts(g.Group.Variant).Where(p => p.Key.StartsWith("augment.", StringComparison.Ordinal) && !p.Text.EndsWith("=null", StringComparison.Ordinal))
+                    .Select(p => Short(p.Text))));
+            return new ChartLabel(method, string.Join(", ", settings[g].Where(p => !shared.Contains(p))));
+        });
+    }
+
+    /// <summary>The spec with its data; faceted into one panel per setting (one column, shared scales) when there are several.</summary>
+    private static JsonObject Chart(JsonArray values, JsonObject spec)
+    {
+        var panels = values.Select(v => (string?)v!["panel"]).Distinct(StringComparer.Ordinal).Count();
+        if (panels <= 1)
+        {
+            spec["data"] = new JsonObject { ["values"] = values };
+            return spec;
+        }
+
+        return new JsonObject
+        {
+            ["data"] = new JsonObject { ["values"] = values },
+            ["facet"] = new JsonObject
+            {
+                ["field"] = "panel", ["type"] = "nominal", ["title"] = "setting",
+                ["header"] = new JsonObject { ["labelLimit"] = 0, ["labelFontSize"] = 12, ["labelAlign"] = "left", ["labelAnchor"] = "start" },
+            },
+            ["columns"] = 1,
+            ["spec"] = spec,
+        };
+    }
+
     /// <summary>Mean line with points and ±std rules over ρ on a log axis, one colour per series.</summary>
-    private static JsonObject AgainstRatio(ReportModel report, Func<GroupStats, string> series, string metric, string title)
+    private static JsonObject AgainstRatio(ReportModel report, IReadOnlyDictionary<GroupStats, ChartLabel> labels, string metric, string title)
     {
         var values = new JsonArray();
         foreach (var g in report.Groups)
@@ -32,19 +94,18 @@ public static class ReportCharts
             var s = g[metric];
             if (s.N > 0)
             {
-                values.Add(Point(series(g), g, s));
+                values.Add(Point(labels[g], g, s));
             }
         }
 
-        return new JsonObject
+        return Chart(values, new JsonObject
         {
             ["width"] = 460,
             ["height"] = 280,
-            ["data"] = new JsonObject { ["values"] = values },
             ["encoding"] = new JsonObject
             {
-                ["x"] = new JsonObject { ["field"] = "ratio", ["type"] = "quantitative", ["scale"] = new JsonObject { ["type"] = "log" }, ["title"] = "imbalance ratio ρ (log scale)" },
-                ["color"] = Nominal("series", "strategy"),
+                ["x"] = new JsonObject { ["field"] = "ratio", ["type"] = "quantitative", ["scale"] = new JsonObject { ["type"] = "log", ["nice"] = false }, ["title"] = "imbalance ratio ρ (log scale)" },
+                ["color"] = Legend(),
             },
             ["layer"] = new JsonArray
             {
@@ -54,12 +115,12 @@ public static class ReportCharts
                     ["mark"] = new JsonObject { ["type"] = "line", ["point"] = true },
                     ["encoding"] = new JsonObject
                     {
-                        ["y"] = new JsonObject { ["field"] = "mean", ["type"] = "quantitative", ["title"] = $"{title} (mean ± std over seeds)" },
-                        ["tooltip"] = Tooltip("series", "ratio", "mean", "std", "n"),
+                        ["y"] = new JsonObject { ["field"] = "mean", ["type"] = "quantitative", ["scale"] = new JsonObject { ["zero"] = false }, ["title"] = $"{title} (mean ± std over seeds)" },
+                        ["tooltip"] = Tooltip("series", "panel", "ratio", "mean", "std", "n"),
                     },
                 },
             },
-        };
+        });
     }
 
     /// <summary>
@@ -67,7 +128,7 @@ public static class ReportCharts
     /// is what the imbalance took away, so the tail's accuracy shows against it; after augmentation (n_train_total,
     /// in the tooltip) every grown class would sit at the head count.
     /// </summary>
-    private static JsonObject PerClass(ReportModel report, Func<GroupStats, string> series)
+    private static JsonObject PerClass(ReportModel report, IReadOnlyDictionary<GroupStats, ChartLabel> labels)
     {
         var values = new JsonArray();
         foreach (var g in report.Groups)
@@ -78,7 +139,8 @@ public static class ReportCharts
                 {
                     values.Add(new JsonObject
                     {
-                        ["series"] = series(g),
+                        ["series"] = labels[g].Method,
+                        ["panel"] = labels[g].Panel,
                         ["ratio"] = g.Group.Identity.ImbalanceRatio,
                         ["class"] = c.ClassName,
                         ["n_train_real"] = c.TrainReal.Mean,
@@ -89,24 +151,23 @@ public static class ReportCharts
             }
         }
 
-        return new JsonObject
+        return Chart(values, new JsonObject
         {
             ["width"] = 460,
             ["height"] = 280,
-            ["data"] = new JsonObject { ["values"] = values },
             ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["opacity"] = 0.7 },
             ["encoding"] = new JsonObject
             {
                 ["x"] = new JsonObject { ["field"] = "n_train_real", ["type"] = "quantitative", ["scale"] = new JsonObject { ["type"] = "log" }, ["title"] = "real training images of the class (n_train_real, log scale)" },
                 ["y"] = new JsonObject { ["field"] = "accuracy", ["type"] = "quantitative", ["title"] = "class accuracy (mean over seeds)" },
-                ["color"] = Nominal("series", "strategy"),
-                ["tooltip"] = Tooltip("series", "ratio", "class", "n_train_real", "n_train_total", "accuracy"),
+                ["color"] = Legend(),
+                ["tooltip"] = Tooltip("series", "panel", "ratio", "class", "n_train_real", "n_train_total", "accuracy"),
             },
-        };
+        });
     }
 
     /// <summary>One bar per series and ρ (side by side) with ±std rules.</summary>
-    private static JsonObject AlignmentGap(ReportModel report, Func<GroupStats, string> series)
+    private static JsonObject AlignmentGap(ReportModel report, IReadOnlyDictionary<GroupStats, ChartLabel> labels)
     {
         var values = new JsonArray();
         foreach (var g in report.Groups)
@@ -114,20 +175,19 @@ public static class ReportCharts
             var s = g["alignment_gap"];
             if (s.N > 0)
             {
-                var point = Point(series(g), g, s);
+                var point = Point(labels[g], g, s);
                 point["rho"] = "ρ = " + ReportMarkdown.Ratio(g.Group.Identity.ImbalanceRatio);
                 values.Add(point);
             }
         }
 
-        return new JsonObject
+        return Chart(values, new JsonObject
         {
             ["width"] = 460,
             ["height"] = 280,
-            ["data"] = new JsonObject { ["values"] = values },
             ["encoding"] = new JsonObject
             {
-                ["x"] = Nominal("series", "strategy"),
+                ["x"] = WithAxis(Nominal("series", "strategy"), new JsonObject { ["labelAngle"] = -35, ["labelLimit"] = 0 }),
                 ["xOffset"] = new JsonObject { ["field"] = "rho", ["type"] = "nominal", ["sort"] = new JsonObject { ["field"] = "ratio" } },
                 ["color"] = new JsonObject { ["field"] = "rho", ["type"] = "nominal", ["title"] = "imbalance ratio", ["sort"] = new JsonObject { ["field"] = "ratio" } },
             },
@@ -139,20 +199,21 @@ public static class ReportCharts
                     ["encoding"] = new JsonObject
                     {
                         ["y"] = new JsonObject { ["field"] = "mean", ["type"] = "quantitative", ["title"] = "alignment gap (max − min class margin; mean ± std)" },
-                        ["tooltip"] = Tooltip("series", "ratio", "mean", "std", "n"),
+                        ["tooltip"] = Tooltip("series", "panel", "ratio", "mean", "std", "n"),
                     },
                 },
                 ErrorRule(color: "black"),
             },
-        };
+        });
     }
 
-    private static JsonObject Point(string series, GroupStats g, MetricStats s)
+    private static JsonObject Point(ChartLabel label, GroupStats g, MetricStats s)
     {
         var spread = double.IsNaN(s.Std) ? 0 : s.Std;
         return new JsonObject
         {
-            ["series"] = series,
+            ["series"] = label.Method,
+            ["panel"] = label.Panel,
             ["ratio"] = g.Group.Identity.ImbalanceRatio,
             ["mean"] = s.Mean,
             ["std"] = Finite(s.Std),
@@ -179,6 +240,20 @@ public static class ReportCharts
                 ["y2"] = new JsonObject { ["field"] = "hi" },
             },
         };
+    }
+
+    /// <summary>The method colours, labels never cut short (a method is short, and a cut one can look like another).</summary>
+    private static JsonObject Legend()
+    {
+        var legend = Nominal("series", "strategy");
+        legend["legend"] = new JsonObject { ["labelLimit"] = 0 };
+        return legend;
+    }
+
+    private static JsonObject WithAxis(JsonObject channel, JsonObject axis)
+    {
+        channel["axis"] = axis;
+        return channel;
     }
 
     private static JsonObject Nominal(string field, string title) => new() { ["field"] = field, ["type"] = "nominal", ["title"] = title };
