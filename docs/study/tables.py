@@ -116,7 +116,7 @@ def paired(folder):
                 p = m["p_ttest_holm"]
                 star = "**" if p != "" and float(p) < 0.05 else ""
                 cells.append(f"{star}{float(m['mean_diff']):+.3f}{star} [{float(m['ci_low']):+.3f}, {float(m['ci_high']):+.3f}]"
-                             + (f" p={float(p):.2g}" if p != "" else ""))
+                             + ("" if p == "" else " p<0.001" if float(p) < 0.001 else f" p={float(p):.2g}"))
             print(f"| {a} − {b} | " + " | ".join(cells) + " |")
 
 

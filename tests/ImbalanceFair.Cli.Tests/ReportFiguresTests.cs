@@ -28,6 +28,14 @@ public sealed partial class ReportFiguresTests : IDisposable
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>The chart specs report.html draws (its one-line <c>const CHARTS = {...};</c>).</summary>
+    private static JsonDocument Specs(string reportHtml)
+    {
+        var html = File.ReadAllText(reportHtml);
+        var line = html[(html.IndexOf("const CHARTS = ", StringComparison.Ordinal) + "const CHARTS = ".Length)..];
+        return JsonDocument.Parse(line[..line.IndexOf(";\n", StringComparison.Ordinal)]);
+    }
+
     [Fact]
     public void Every_chart_of_a_report_becomes_an_svg_with_its_marks_and_one_point_per_data_row()
     {
@@ -44,9 +52,7 @@ public sealed partial class ReportFiguresTests : IDisposable
         }
 
         Assert.Equal(0, Imbfair.Run(["report", runs]).ExitCode);
-        var html = File.ReadAllText(Path.Combine(runs, "report.html"));
-        var line = html[(html.IndexOf("const CHARTS = ", StringComparison.Ordinal) + "const CHARTS = ".Length)..];
-        using var specs = JsonDocument.Parse(line[..line.IndexOf(";\n", StringComparison.Ordinal)]);
+        using var specs = Specs(Path.Combine(runs, "report.html"));
         var outDir = Path.Combine(_dir.FullName, "figures");
 
         var (exit, stdout, stderr) = Figures(Path.Combine(runs, "report.html"), outDir);
@@ -91,9 +97,7 @@ public sealed partial class ReportFiguresTests : IDisposable
         }
 
         Assert.Equal(0, Imbfair.Run(["report", runs]).ExitCode);
-        var html = File.ReadAllText(Path.Combine(runs, "report.html"));
-        var line = html[(html.IndexOf("const CHARTS = ", StringComparison.Ordinal) + "const CHARTS = ".Length)..];
-        using var specs = JsonDocument.Parse(line[..line.IndexOf(";\n", StringComparison.Ordinal)]);
+        using var specs = Specs(Path.Combine(runs, "report.html"));
         var balanced = specs.RootElement.GetProperty("chart-balanced");
 
         Assert.Equal("panel", balanced.GetProperty("facet").GetProperty("field").GetString());
