@@ -80,7 +80,8 @@ def main(folder):
 
 
 PAIRED_METRICS = [("balanced_accuracy", "plain"), ("worst_class_accuracy", "plain"), ("alignment_gap", "plain"),
-                  ("robust_accuracy", "plain"), ("worst_group_accuracy", "colour"), ("eod", "colour")]
+                  ("robust_accuracy", "plain"), ("worst_group_accuracy", "colour"), ("balanced_accuracy", "colour"),
+                  ("eod", "colour")]
 
 
 def side(strategy, variant):
