@@ -23,7 +23,7 @@ METRICS = [
     ("worst_class_accuracy", "Worst-class accuracy", "plain"),
     ("few_accuracy", "Few-shot bucket accuracy (classes with < 20 training images)", "plain"),
     ("alignment_gap", "Alignment gap (largest − smallest class margin; lower is better)", "plain"),
-    ("mean_alignment", "Mean alignment (image–prompt margin)", "plain"),
+    ("mean_alignment", "Mean alignment (cosine of the image and its class's prompt)", "plain"),
     ("ece", "Expected calibration error (lower is better)", "plain"),
     ("robust_accuracy", "Robust accuracy (PGD ε = 4/255, 5 steps, on the test set)", "plain"),
     ("worst_group_accuracy", "Worst-group accuracy (class × colour)", "colour"),
