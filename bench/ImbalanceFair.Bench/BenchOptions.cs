@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ImbalanceFair.Torch;
 using ImbalanceFair.Torch.IO;
 
 namespace ImbalanceFair.Bench;
@@ -46,6 +47,16 @@ internal abstract class BenchOptions(string reference, string csv)
             case "--reference": Reference = a.Value(); return true;
             case "--csv": Csv = a.Value(); return true;
             default: return false;
+        }
+    }
+
+    /// <summary>libtorch's intra-op threads, and OpenBLAS's (0: leave its default), for this side of a benchmark.</summary>
+    public static void SetThreads(int threads, int blasThreads)
+    {
+        torch.set_num_threads(threads);
+        if (blasThreads > 0 && !torch.set_blas_num_threads(blasThreads))
+        {
+            Console.Error.WriteLine("note: the BLAS is not OpenBLAS; --blas-threads ignored");
         }
     }
 

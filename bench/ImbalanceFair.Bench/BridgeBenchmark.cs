@@ -53,11 +53,7 @@ internal static class BridgeBenchmark
         }
 
         var o = Parse(args);
-        torch.set_num_threads(o.Threads);
-        if (o.BlasThreads > 0 && !torch.set_blas_num_threads(o.BlasThreads))
-        {
-            Console.Error.WriteLine("note: the BLAS is not OpenBLAS; --blas-threads ignored");
-        }
+        BenchOptions.SetThreads(o.Threads, o.BlasThreads);
 
         torch.manual_seed(0);
         var blas = torch.get_blas_num_threads() is { } b ? $"OpenBLAS {b} thread(s)" : "BLAS not OpenBLAS";

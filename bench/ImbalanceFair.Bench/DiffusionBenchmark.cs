@@ -57,11 +57,7 @@ internal static class DiffusionBenchmark
         }
 
         var o = Parse(args);
-        torch.set_num_threads(o.Threads);
-        if (o.BlasThreads > 0 && !torch.set_blas_num_threads(o.BlasThreads))
-        {
-            Console.Error.WriteLine("note: the BLAS is not OpenBLAS; --blas-threads ignored");
-        }
+        BenchOptions.SetThreads(o.Threads, o.BlasThreads);
 
         Console.WriteLine($"diffusion benchmark: U-Net base {o.Base} on {o.Channels}x{o.ImageSize}x{o.ImageSize}, {o.Classes} classes; training {o.Steps} steps of {o.Batch}, " +
                           $"sampling {o.SampleBatch} images x {o.SamplerSteps} DDIM steps with guidance (2 evaluations each); {o.Threads} intra-op threads, {o.Rounds} alternating rounds; libtorch {torch.version}");

@@ -63,11 +63,7 @@ internal static class PgdBenchmark
         }
 
         var o = Parse(args);
-        torch.set_num_threads(o.Threads);
-        if (o.BlasThreads > 0 && !torch.set_blas_num_threads(o.BlasThreads))
-        {
-            Console.Error.WriteLine("note: the BLAS is not OpenBLAS; --blas-threads ignored");
-        }
+        BenchOptions.SetThreads(o.Threads, o.BlasThreads);
 
         if (o.Device == "cuda" && !torch.cuda.is_available())
         {

@@ -133,11 +133,7 @@ internal static class TrainBenchmark
             : Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is { Length: > 0 } trim
                 ? $"both sides from the environment (MALLOC_TRIM_THRESHOLD_={trim})"
                 : "glibc defaults on both sides";
-        torch.set_num_threads(o.Threads);
-        if (o.BlasThreads > 0 && !torch.set_blas_num_threads(o.BlasThreads))
-        {
-            Console.Error.WriteLine("note: the BLAS is not OpenBLAS; --blas-threads ignored");
-        }
+        BenchOptions.SetThreads(o.Threads, o.BlasThreads);
 
         var descriptor = DatasetCatalog.Find(o.Dataset);
         var blas = torch.get_blas_num_threads() is { } b ? $"OpenBLAS {b} thread(s)" : "BLAS not OpenBLAS";
