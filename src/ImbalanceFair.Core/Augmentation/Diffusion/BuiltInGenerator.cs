@@ -55,17 +55,12 @@ public static class BuiltInGenerator
             images = inputs.Source.Images.index_select(0, idx).to(context.Device);
             labels = pool.Select(i => inputs.Source.LabelsHost[i]).ToArray();
         }
-        else if (inputs is not null && real.Images.size(1) != d.Channels)
-        {
-            // A colour attribute tinted the split's images; the generator learns the dataset's own (grey) images,
-            // and its images are tinted as the run's are (DiffusionAugmentation.Tinted).
-            var idx = torch.from_array<long>(real.OriginalIndices, [real.OriginalIndices.Length]);
-            images = inputs.Source.Images.index_select(0, idx).to(context.Device);
-            labels = real.LabelsHost;
-        }
         else
         {
-            images = real.Images;
+            // The split's images as the dataset has them (a colour attribute tints the run's copies; the generator's
+            // images are tinted as the run's are, DiffusionAugmentation.Tinted). Without inputs (unit tests), the run's.
+            images = inputs is null ? real.Images
+                : inputs.Source.Images.index_select(0, torch.from_array<long>(real.OriginalIndices, [real.OriginalIndices.Length])).to(context.Device);
             labels = real.LabelsHost;
         }
 
