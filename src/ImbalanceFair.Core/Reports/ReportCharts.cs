@@ -32,8 +32,7 @@ public static class ReportCharts
     internal static IReadOnlyDictionary<GroupStats, ChartLabel> Labels(ReportModel report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        static IEnumerable<(string Key, string Text)> Parts(string variant) => variant.Length == 0 ? []
-            : variant.Split(", ").Select(p => (Key: p.Split('=')[0], Text: p));
+        static IEnumerable<(string Key, string Text)> Parts(RunGroup g) => g.VariantParts.Select(p => (Key: p.Split('=')[0], Text: p));
         static string Short(string part)
         {
             // augment.diffusion.mode=mix → mode=mix: the strategy already says which section.
@@ -46,7 +45,7 @@ public static class ReportCharts
         {
             var i = g.Group.Identity;
             string[] identity = [$"name={i.Name}", $"dataset={i.Dataset}", $"arch={i.Arch}", $"train_mode={i.TrainMode}", $"epochs={i.Epochs}"];
-            return identity.Concat(Parts(g.Group.Variant).Where(p => !p.Key.StartsWith("augment.", StringComparison.Ordinal)).Select(p => p.Text)).ToArray();
+            return identity.Concat(Parts(g.Group).Where(p => !p.Key.StartsWith("augment.", StringComparison.Ordinal)).Select(p => p.Text)).ToArray();
         });
         // Only the parts that are not the same in every group's setting.
         var shared = settings.Values.Skip(1).Aggregate(new HashSet<string>(settings.Values.FirstOrDefault() ?? [], StringComparer.Ordinal),
@@ -56,7 +55,7 @@ public static class ReportCharts
             var i = g.Group.Identity;
             var method = string.Join(" · ", new[] { i.Strategy }
                 .Concat(i.Loss == "ce" ? [] : [i.Loss])
-                .Concat(Parts(g.Group.Variant).Where(p => p.Key.StartsWith("augment.", StringComparison.Ordinal) && !p.Text.EndsWith("=null", StringComparison.Ordinal))
+                .Concat(Parts(g.Group).Where(p => p.Key.StartsWith("augment.", StringComparison.Ordinal) && !p.Text.EndsWith("=null", StringComparison.Ordinal))
                     .Select(p => Short(p.Text))));
             return new ChartLabel(method, string.Join(", ", settings[g].Where(p => !shared.Contains(p))));
         });

@@ -29,7 +29,7 @@ public static class RunGrouping
         foreach (var sameIdentity in byId.GroupBy(g => g.Runs[0].Identity))
         {
             var members = sameIdentity.ToList();
-            var variants = members.Count == 1 ? [string.Empty] : Variants(members.Select(m => m.Runs[0].Config).ToList());
+            var variants = members.Count == 1 ? [[]] : VariantParts(members.Select(m => m.Runs[0].Config).ToList());
             groups.AddRange(members.Select((m, i) => new RunGroup(m.Id, sameIdentity.Key, variants[i], m.Runs)));
         }
 
@@ -65,15 +65,15 @@ public static class RunGrouping
     }
 
     /// <summary>For configs that share the description columns: the dotted keys whose values differ among them, as key=value.</summary>
-    internal static string[] Variants(IReadOnlyList<RunConfig?> configs)
+    internal static string[] Variants(IReadOnlyList<RunConfig?> configs) => VariantParts(configs).Select(p => string.Join(", ", p)).ToArray();
+
+    /// <summary><see cref="Variants"/>, each as its key=value parts.</summary>
+    internal static IReadOnlyList<string>[] VariantParts(IReadOnlyList<RunConfig?> configs)
     {
         var flat = configs.Select(c => c is null ? null : Flatten(c)).ToList();
         var keys = flat.Where(f => f is not null).SelectMany(f => f!.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var differing = keys.Where(k => flat.Select(f => f?.GetValueOrDefault(k)).Distinct(StringComparer.Ordinal).Count() > 1).ToList();
-        return flat.Select(f => f is null
-                ? "without config.resolved.yaml"
-                : Describe(f, differing))
-            .ToArray();
+        return flat.Select(f => f is null ? ["without config.resolved.yaml"] : Describe(f, differing)).ToArray();
     }
 
     /// <summary>
@@ -81,10 +81,10 @@ public static class RunGrouping
     /// sets none of them: otherwise another group's string holds that key and this one does not, so they already read
     /// apart, and <c>dataset.attribute=null</c> says more than <c>dataset.attribute.kind=(absent)</c>.
     /// </summary>
-    private static string Describe(Dictionary<string, string> flat, IReadOnlyList<string> differing)
+    private static IReadOnlyList<string> Describe(Dictionary<string, string> flat, IReadOnlyList<string> differing)
     {
         var set = differing.Where(flat.ContainsKey).Select(k => $"{k}={flat[k]}").ToList();
-        return string.Join(", ", set.Count > 0 ? set : differing.Select(k => $"{k}=(absent)"));
+        return set.Count > 0 ? set : differing.Select(k => $"{k}=(absent)").ToList();
     }
 
     /// <summary>The canonical YAML of the config as dotted key → scalar text, without the keys that do not define an experiment.</summary>
