@@ -89,9 +89,13 @@ public sealed partial class FolderDependencyTests
     {
         Assert.Matches(CoreReference(), "var x = ImbalanceFair.Core.Training.Trainer.Run();");
         Assert.Matches(CoreReference(), "using ImbalanceFair.Core.Runs;");
+        Assert.Matches(CoreReference(), "Runs.RunPhase.ThrowIfStopped();");
         Assert.DoesNotMatch(CoreReference(), "// ImbalanceFairXCore");
+        Assert.DoesNotMatch(CoreReference(), "var n = report.Runs.Count;");
     }
 
-    [GeneratedRegex(@"\bImbalanceFair\.Core\.([A-Z][A-Za-z]+)\b")]
+    // Fully qualified (ImbalanceFair.Core.Runs.X) or qualified from inside Core (Runs.RunPhase.X: a folder name not
+    // preceded by a member access, followed by a type name).
+    [GeneratedRegex(@"(?:\bImbalanceFair\.Core\.|(?<![\w.])(?=[A-Z][A-Za-z]+\.[A-Z]))([A-Z][A-Za-z]+)\b")]
     private static partial Regex CoreReference();
 }

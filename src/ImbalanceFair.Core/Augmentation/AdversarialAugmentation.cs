@@ -93,7 +93,7 @@ public sealed class AdversarialAugmentation : IAugmentationStrategy
         var output = torch.empty(sources.shape, ScalarType.UInt8, device);
         for (var start = 0; start < picks.Length; start += _batchSize)
         {
-            Runs.RunPhase.ThrowIfStopped();
+            RunCancellation.ThrowIfStopped();
             using var batchScope = torch.NewDisposeScope();
             var len = Math.Min(_batchSize, picks.Length - start);
             var src = sources.narrow(0, start, len);

@@ -167,7 +167,7 @@ public sealed class M2mAugmentation : IAugmentationStrategy
         {
             for (var start = 0; start < tried.Length; start += _batchSize)
             {
-                Runs.RunPhase.ThrowIfStopped();
+                RunCancellation.ThrowIfStopped();
                 using var batchScope = torch.NewDisposeScope();
                 var batch = tried.AsSpan(start, Math.Min(_batchSize, tried.Length - start)).ToArray();
                 var positions = torch.from_array<long>(batch.Select(i => (long)i).ToArray(), [batch.Length], device);

@@ -54,7 +54,7 @@ internal sealed class SyntheticPool : ISyntheticImages
 
         var images = picks.Select(p => ByClass[p.label][p.index]).ToList();
         var pixels = ImageFile.DecodeAll(images.Select(i => i.File).ToList(), (int)shape[0], (int)shape[1], (int)shape[2],
-            IsManifest ? i => images[i].Origin! : null, Runs.RunPhase.Current);
+            IsManifest ? i => images[i].Origin! : null, RunCancellation.Current);
         var tensor = torch.from_bytes(pixels, ScalarType.UInt8, [picks.Count, shape[0], shape[1], shape[2]]).to(device);
         return AddedSamples.Synthetic(tensor, picks.Select(p => (long)p.label).ToArray());
     }

@@ -77,7 +77,7 @@ public sealed class ExperimentRunner
             runLog.Information("imbfair {Version} on {Device} (libtorch {Torch}, {Threads} threads); run {RunDir}",
                 ToolInfo.Current().Version, plan.Device, torch.version, torch.get_num_threads(), dir);
             CheckCheckpoint(dir);
-            using var phase = RunPhase.Use(cancel);
+            using var phase = RunCancellation.Use(cancel);
             return Execute(plan, inputs, runLog, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -131,7 +131,7 @@ public sealed class ExperimentRunner
     /// <summary>The data-dependent checks, with the run's cancellation reaching the decoding loops.</summary>
     private RunInputs CheckInputs(RunPlan plan, CancellationToken cancel)
     {
-        using var phase = RunPhase.Use(cancel);
+        using var phase = RunCancellation.Use(cancel);
         return RunInputs.Check(plan, _log, cancel);
     }
 

@@ -3,10 +3,8 @@ using System.Runtime.InteropServices;
 namespace ImbalanceFair.Core.Runs;
 
 /// <summary>
-/// The run's cancellation, reachable from the long loops of every phase (dataset decoding, pre-training, strategy
-/// generation, evaluation, the eval attack, result writing) without threading a token through every strategy's
-/// signature: <see cref="ExperimentRunner"/> sets it for the run's flow, a loop calls <see cref="ThrowIfStopped"/>
-/// once per batch. Also the phase boundaries the fault-injection tests aim at (<see cref="Enter"/>).
+/// The phase boundaries of a run (<see cref="Enter"/>): where a signal is met, and where the fault-injection tests aim.
+/// The ambient cancellation the phases' loops check is <see cref="RunCancellation"/>.
 /// </summary>
 public static partial class RunPhase
 {
@@ -19,20 +17,6 @@ public static partial class RunPhase
     public const string FaultVariable = "IMBFAIR_FAULT_SIGNAL";
 
     public static readonly IReadOnlyList<string> Names = ["decode", "pretraining", "generation", "training", "evaluation", "eval-attack", "results"];
-
-    private static readonly AsyncLocal<CancellationToken> s_current = new();
-
-    public static CancellationToken Current => s_current.Value;
-
-    /// <summary>Makes <paramref name="cancel"/> the current run's cancellation until the result is disposed.</summary>
-    public static IDisposable Use(CancellationToken cancel)
-    {
-        var previous = s_current.Value;
-        s_current.Value = cancel;
-        return new Restore(previous);
-    }
-
-    public static void ThrowIfStopped() => s_current.Value.ThrowIfCancellationRequested();
 
     /// <summary>A phase starts: stops here if a signal came, and fires the test hook when it names this phase.</summary>
     public static void Enter(string phase, CancellationToken cancel)
@@ -71,9 +55,4 @@ public static partial class RunPhase
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
-
-    private sealed class Restore(CancellationToken previous) : IDisposable
-    {
-        public void Dispose() => s_current.Value = previous;
-    }
 }

@@ -126,7 +126,7 @@ public static class Pretraining
             var batches = 0;
             for (var start = 0; start < order.Length; start += options.BatchSize)
             {
-                Runs.RunPhase.ThrowIfStopped();
+                RunCancellation.ThrowIfStopped();
                 using var scope = torch.NewDisposeScope();
                 var len = Math.Min(options.BatchSize, order.Length - start);
                 var idx = torch.from_array<long>(order.AsSpan(start, len), [len], device);
