@@ -11,6 +11,8 @@ namespace ImbalanceFair.Bench;
 /// forward and training (forward + both backward GEMMs), through imbfair's routes in alternating rounds: imbfair
 /// (oneDNN sgemm per row slice), imbfair-blas (the same slices on OpenBLAS) and libtorch (at::linear, the shim's
 /// kernels off). The fraction is of this machine's measured peak: the fastest route on a 2048³ GEMM in the same run.
+/// On a CPU with bf16 instructions a fourth route, imbfair-bf16 (the same layers under torch.autocast: bf16 operands,
+/// float32 sums), is timed beside them; its fraction is of its own 2048³ figure, the bf16 peak.
 /// </summary>
 internal static class GemmBenchmark
 {
@@ -40,8 +42,13 @@ internal static class GemmBenchmark
 
     private static readonly Shape Peak = new("peak: 2048x2048->2048", 2048, 2048, 2048, false);
 
-    private static readonly (string Name, bool Kernels, bool OneDnn)[] Routes =
-        [("imbfair", true, true), ("imbfair-blas", true, false), ("libtorch", false, false)];
+    private sealed record Route(string Name, bool Kernels, bool OneDnn, bool Bf16 = false);
+
+    private static readonly Route[] Routes =
+    [
+        new("imbfair", true, true), new("imbfair-blas", true, false), new("libtorch", false, false),
+        .. torch.cpu_bf16_supported() ? [new Route("imbfair-bf16", true, true, Bf16: true)] : Array.Empty<Route>(),
+    ];
 
     public static int Run(string[] args)
     {
@@ -82,8 +89,9 @@ internal static class GemmBenchmark
         }
 
         var inv = CultureInfo.InvariantCulture;
-        var peak = Routes.Select((_, r) => Stats.Median(gflops[r][0])).Max();
-        Console.WriteLine(string.Create(inv, $"{"shape",-32} {Routes[0].Name,10} {Routes[1].Name,13} {Routes[2].Name,10}   (GFLOP/s, median of rounds; % of peak {peak:F0})"));
+        var peak = Routes.Select((route, r) => route.Bf16 ? 0 : Stats.Median(gflops[r][0])).Max();
+        double PeakOf(int r) => Routes[r].Bf16 ? Stats.Median(gflops[r][0]) : peak;
+        Console.WriteLine(string.Create(inv, $"{"shape",-32} {string.Concat(Routes.Select(x => $" {x.Name,12}"))}   (GFLOP/s, median of rounds; % of the float32 peak {peak:F0}, bf16: of its own)"));
         var csv = new StringBuilder("run_utc,benchmark,route,shape,m,k,n,train,threads,round,gflops\n");
         var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
         for (var si = 0; si < all.Length; si++)
@@ -92,7 +100,7 @@ internal static class GemmBenchmark
             for (var r = 0; r < Routes.Length; r++)
             {
                 var m = Stats.Median(gflops[r][si]);
-                line.Append(inv, $" {m,7:F0} {100 * m / peak,3:F0}%");
+                line.Append(inv, $" {m,7:F0} {100 * m / PeakOf(r),3:F0}%");
                 for (var k = 0; k < gflops[r][si].Count; k++)
                 {
                     var s = all[si];
@@ -108,13 +116,18 @@ internal static class GemmBenchmark
         double Workload(int r) => (4 * Shapes[0].Flops + Shapes[1].Flops + Shapes[2].Flops)
             / ((4 * Shapes[0].Flops / Stats.Median(gflops[r][1])) + (Shapes[1].Flops / Stats.Median(gflops[r][2])) + (Shapes[2].Flops / Stats.Median(gflops[r][3])));
         Console.WriteLine($"load average {Load.Average()}; wrote {o.Csv}");
+        if (Routes.Length > 3)
+        {
+            Console.WriteLine(string.Create(inv, $"gemm vit-b32 forward bf16: imbfair-bf16 {Workload(3):F0} GFLOP/s = {100 * Workload(3) / PeakOf(3):F0}% of its 2048^3 figure {PeakOf(3):F0}, {Workload(3) / Workload(0):F2}x imbfair's float32"));
+        }
+
         Console.WriteLine(string.Create(inv, $"gemm vit-b32 forward: imbfair {Workload(0):F0} GFLOP/s = {100 * Workload(0) / peak:F0}% of the measured peak {peak:F0} GFLOP/s " +
                                              $"(imbfair-blas {Workload(1):F0}, libtorch {Workload(2):F0})"));
         return 0;
     }
 
     /// <summary>GFLOP/s of one linear layer (and its backward for a train shape) through a route; the best of 3 calls.</summary>
-    private static double Time((string Name, bool Kernels, bool OneDnn) route, Shape s, (Tensor x, Tensor w, Tensor g) t)
+    private static double Time(Route route, Shape s, (Tensor x, Tensor w, Tensor g) t)
     {
         torch.set_native_kernels(route.Kernels);
         torch.set_onednn_gemm(route.OneDnn);
@@ -127,7 +140,12 @@ internal static class GemmBenchmark
                 var x = t.x.detach().requires_grad_(s.Train);
                 var w = t.w.detach().requires_grad_(s.Train);
                 var clock = Stopwatch.StartNew();
-                var y = F.linear(x, w);
+                Tensor y;
+                using (torch.autocast(route.Bf16))
+                {
+                    y = F.linear(x, w);
+                }
+
                 if (s.Train)
                 {
                     y.backward(t.g);

@@ -41,7 +41,8 @@ internal static class TrainBenchmark
           --kernels X      on | off: imbfair with or without the shim's own CPU kernels (fused attention, split
                            linear GEMMs; torch.set_native_kernels); both: a third side, imbfair without them, in
                            the same alternating rounds, for the kernels' own gain; blas: a third side, imbfair
-                           with its float32 GEMMs on OpenBLAS instead of oneDNN (torch.set_onednn_gemm) (default on)
+                           with its float32 GEMMs on OpenBLAS instead of oneDNN (torch.set_onednn_gemm); bf16: a third
+                           side, imbfair with train.precision: bf16 (bf16 GEMMs on a CPU with bf16 instructions) (default on)
           --dataset NAME   the descriptor whose classes, prompt templates and normalisation are used; the images
                            are random 28x28 grey uint8 (default fashion-mnist: 10 classes x 4 templates)
           --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
@@ -149,13 +150,13 @@ internal static class TrainBenchmark
         CheckSameComputation(ours, python);
 
         ours.Warmup();
-        Func<int, Round> Imbfair(bool kernels, bool onednn = true) => r =>
+        Func<int, Round> Imbfair(bool kernels, bool onednn = true, string precision = "fp32") => r =>
         {
             torch.set_native_kernels(kernels);
             torch.set_onednn_gemm(onednn);
             try
             {
-                return Timed(() => ours.RunRound(r));
+                return Timed(() => ours.RunRound(r, precision));
             }
             finally
             {
@@ -165,12 +166,12 @@ internal static class TrainBenchmark
         };
 
         List<Func<int, Round>> sides = [Imbfair(o.Kernels != "off"), _ => Timed(python.RunRound)];
-        if (o.Kernels is "both" or "blas")
+        if (o.Kernels is "both" or "blas" or "bf16")
         {
-            sides.Add(o.Kernels == "both" ? Imbfair(false) : Imbfair(true, onednn: false));
+            sides.Add(o.Kernels switch { "both" => Imbfair(false), "blas" => Imbfair(true, onednn: false), _ => Imbfair(true, precision: "bf16") });
         }
 
-        var thirdName = o.Kernels == "blas" ? "with BLAS GEMMs" : "without kernels";
+        var thirdName = o.Kernels switch { "blas" => "with BLAS GEMMs", "bf16" => "bf16", _ => "without kernels" };
 
         var results = Alternating.Rounds(o.Rounds, sides, (r, x) =>
         {
@@ -293,7 +294,7 @@ internal static class TrainBenchmark
             Row("pytorch", r + 1, theirs[r], "");
             if (without is not null)
             {
-                Row("imbfair", r + 1, without[r], o.Kernels == "blas" ? "blas" : "off");
+                Row("imbfair", r + 1, without[r], o.Kernels is "blas" or "bf16" ? o.Kernels : "off");
             }
         }
 
@@ -315,7 +316,7 @@ internal static class TrainBenchmark
             case "--blas-threads": o.BlasThreads = a.Whole(0); return true;
             case "--attention": o.Attention = a.OneOf("sdpa", "math"); return true;
             case "--allocator": o.Allocator = a.OneOf("shipped", "same", "default"); return true;
-            case "--kernels": o.Kernels = a.OneOf("on", "off", "both", "blas"); return true;
+            case "--kernels": o.Kernels = a.OneOf("on", "off", "both", "blas", "bf16"); return true;
             case "--dataset": o.Dataset = a.Value(); return true;
             default: return false;
         }
@@ -370,7 +371,7 @@ internal static class TrainBenchmark
             return shapes;
         }
 
-        private TrainOptions Options(int steps) => new()
+        private TrainOptions Options(int steps, string precision = "fp32") => new()
         {
             Mode = TrainMode.TextHead,
             Loss = "ce",
@@ -379,7 +380,7 @@ internal static class TrainBenchmark
             BatchSize = _o.Batch,
             Optimizer = new OptimizerOptions { Name = "adamw", Lr = 1e-3, Beta1 = 0.9, Beta2 = 0.98, Eps = 1e-6, WeightDecay = 0.05 },
             Schedule = new ScheduleOptions { Name = "cosine", WarmupSteps = 100 },
-            Precision = "fp32",
+            Precision = precision,
             Select = "last",
             GradClip = 1.0,
             LogEvery = Math.Max(1, steps),
@@ -420,19 +421,19 @@ internal static class TrainBenchmark
             }
         }
 
-        private TrainResult Train(Tensor images, Tensor labels, int steps, long seed)
+        private TrainResult Train(Tensor images, Tensor labels, int steps, long seed, string precision = "fp32")
         {
-            var trainer = new Trainer(_classifier, new FixedTrainingSet(images, labels, _descriptor.NumClasses), validation: null, Options(steps), seed);
+            var trainer = new Trainer(_classifier, new FixedTrainingSet(images, labels, _descriptor.NumClasses), validation: null, Options(steps, precision), seed);
             return trainer.Run();
         }
 
-        public Round RunRound(int round)
+        public Round RunRound(int round, string precision)
         {
             using var self = Process.GetCurrentProcess();
             var cpu = self.TotalProcessorTime;
             var faults = MinorFaults();
             var clock = Stopwatch.StartNew();
-            var result = Train(_images, _labels, _o.Steps, seed: round);
+            var result = Train(_images, _labels, _o.Steps, seed: round, precision);
             var seconds = clock.Elapsed.TotalSeconds;
             self.Refresh();
             if (result.State.GlobalStep != _o.Steps)

@@ -25,6 +25,8 @@ internal static partial class VitB32Benchmark
           --threads N      intra-op threads on both sides (default: the number of cores)
           --lora-batch N   images per LoRA training step (default 8; 0 skips the LoRA step)
           --compare-blas   a third side: imbfair with its float32 GEMMs on the BLAS (torch.set_onednn_gemm(false))
+          --precision X    fp32 | bf16: both sides under bf16 autocast (imbfair: train.precision: bf16, bf16 GEMMs in
+                           linear layers; PyTorch: torch.autocast("cpu", torch.bfloat16)) (default fp32)
           --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
           --reference PATH the PyTorch side (default bench/reference/vit_b32.py)
           --csv PATH       where to write the results (default bench/results/vit-b32.csv)
@@ -36,6 +38,10 @@ internal static partial class VitB32Benchmark
         public int Batches { get; set; } = 1;
         public int LoraBatch { get; set; } = 8;
         public bool CompareBlas { get; set; }
+        public string Precision { get; set; } = "fp32";
+
+        /// <summary>The reference's argument for the precision: its CPU autocast under bf16.</summary>
+        public string[] PythonPrecision => Precision == "bf16" ? ["--bf16"] : [];
     }
 
     private sealed record Round(double Seconds, double ImagesPerSecond, double CpuSeconds);
@@ -65,13 +71,20 @@ internal static partial class VitB32Benchmark
                 case "--batches": o.Batches = a.Whole(1); return true;
                 case "--lora-batch": o.LoraBatch = a.Whole(0); return true;
                 case "--compare-blas": o.CompareBlas = true; return true;
+                case "--precision": o.Precision = a.OneOf("fp32", "bf16"); return true;
                 default: return false;
             }
         });
         torch.set_num_threads(o.Threads);
         torch.set_blas_num_threads(1);
+        if (o.Precision == "bf16" && !torch.cpu_bf16_supported())
+        {
+            Console.Error.WriteLine("vit-b32: --precision bf16 needs a CPU with bf16 instructions (AVX512_BF16 or AMX-BF16) and libtorch's oneDNN");
+            return 2;
+        }
+
         Console.WriteLine($"vit-b32 benchmark: ViT-B/32 image encoder (224 px, 12x768, MLP 3072), {o.Batches} batch(es) of {o.Batch} per round, " +
-                          $"{o.Threads} intra-op threads; libtorch {torch.version}; imbfair GEMMs on {torch.gemm_backend()}, OpenBLAS kernels {torch.blas_core_name() ?? "-"}; " +
+                          $"{o.Threads} intra-op threads, {o.Precision}; libtorch {torch.version}; imbfair GEMMs on {torch.gemm_backend()}, OpenBLAS kernels {torch.blas_core_name() ?? "-"}; " +
                           $"load average {Load.Average()}");
 
         var ours = new ImbfairSide(o);
@@ -153,6 +166,12 @@ internal static partial class VitB32Benchmark
             }
         }
 
+        if (o.Precision == "bf16")
+        {
+            // Under autocast every candidate's GEMMs are oneDNN's bf16 ones; to_mkldnn's float32 weights would not take them.
+            return list.Select(c => c with { Name = c.Name + ", bf16 autocast", Extra = [.. c.Extra, .. o.PythonPrecision] }).ToList();
+        }
+
         list.Add(new Candidate($"{asSet}, torch.utils.mkldnn.to_mkldnn(model)", 1, [], ["--mkldnn"]));
         return list;
     }
@@ -211,6 +230,7 @@ internal static partial class VitB32Benchmark
                 var cpu = self.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 using (torch.no_grad())
+                using (torch.autocast(_o.Precision == "bf16"))
                 {
                     foreach (var x in _batches)
                     {

@@ -39,7 +39,7 @@ internal static partial class VitB32Benchmark
         var reset = PeakRss.Reset();
         Console.WriteLine($"LoRA step (train.mode: lora, rank 8 on q_proj/v_proj of both towers, AdamW over the adapters), batch {o.LoraBatch}, " +
                           $"one warm-up step then {o.Rounds} timed step(s) per side; load average {Load.Average()}");
-        using var ours = new LoraSide(o.LoraBatch);
+        using var ours = new LoraSide(o.LoraBatch, o.Precision == "bf16");
         ours.Step();
         PythonLoraSide? python = new(o, env);
         try
@@ -107,6 +107,7 @@ internal static partial class VitB32Benchmark
     private sealed class LoraSide : IDisposable
     {
         private readonly int _batch;
+        private readonly bool _bf16;
         private readonly ClipModel _model;
         private readonly ClipClassifier _classifier;
         private readonly optim.Optimizer _optimizer;
@@ -114,8 +115,9 @@ internal static partial class VitB32Benchmark
         private readonly Tensor _labels;
         private readonly double _gradClip = new TrainOptions().GradClip;
 
-        public LoraSide(int batch)
+        public LoraSide(int batch, bool bf16)
         {
+            _bf16 = bf16;
             _batch = batch;
             torch.manual_seed(0);
             var tokenizer = new PaddedPrompts(PromptTokenizer.Build(s_classes, s_templates), ClipContext);
@@ -128,11 +130,16 @@ internal static partial class VitB32Benchmark
             _labels = torch.randint(0, s_classes.Length, [batch]);
         }
 
-        /// <summary>What Trainer.TrainEpoch does per batch on the CPU (float32, no autocast).</summary>
+        /// <summary>What Trainer.TrainEpoch does per batch on the CPU (autocast under train.precision: bf16).</summary>
         public void Step()
         {
             using var scope = torch.NewDisposeScope();
-            var loss = nn.functional.cross_entropy(_classifier.Logits(_pixels), _labels);
+            Tensor loss;
+            using (torch.autocast(_bf16))
+            {
+                loss = nn.functional.cross_entropy(_classifier.Logits(_pixels).to(ScalarType.Float32), _labels);
+            }
+
             _optimizer.zero_grad();
             loss.backward();
             nn.utils.clip_grad_norm_(_optimizer.Parameters, _gradClip);
@@ -175,7 +182,7 @@ internal static partial class VitB32Benchmark
     }
 
     private sealed class PythonLoraSide(Options o, Candidate c) : ReferenceProcess(o.Python, o.Reference,
-        ["--threads", $"{o.Threads}", "--blas-threads", $"{c.BlasThreads}", "--batch", $"{o.LoraBatch}", "--lora"],
+        ["--threads", $"{o.Threads}", "--blas-threads", $"{c.BlasThreads}", "--batch", $"{o.LoraBatch}", "--lora", .. o.PythonPrecision],
         environment: c.Environment)
     {
         public LoraRound Round()

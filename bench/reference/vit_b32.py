@@ -8,6 +8,9 @@ does not depend on them). A round encodes --batches batches of --batch images un
 way to run a CPU model on oneDNN. The thread and BLAS environment (OPENBLAS_CORETYPE, --blas-threads) comes from
 the driver, which tries several and keeps the fastest (bench/ImbalanceFair.Bench/VitB32Benchmark.cs).
 
+--bf16 runs the forward passes under torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's CPU mixed precision
+(linear layers, convolutions and matmuls in bf16 through oneDNN; the backward follows the forward's dtypes).
+
 --lora times one LoRA training step per batch instead (train.mode: lora as imbfair runs it, peft-free): the whole
 CLIP at ViT-B/32's sizes (text tower 12x512, 8 heads, vocabulary 49,408, context 77) with Fashion-MNIST's 10 classes
 x 4 templates as prompts (train_clip.py's word-level ids, zero-padded to 77 as CLIP pads), every weight frozen, rank-8 adapters (alpha 16, A Kaiming-uniform, B zero) on
@@ -57,6 +60,13 @@ class LoraLinear(nn.Module):
         return self.base(x) + F.linear(F.linear(x, self.lora_A), self.lora_B) * self.scale
 
 
+BF16 = False
+
+
+def autocast():
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16)
+
+
 def lora_step(batch):
     """The LoRA training step on --batch random images: returns step() and the classifier."""
     PRESETS["vit-b32"] = dict(tower="vit", grid=7, vision_width=768, vision_layers=12, vision_heads=12,
@@ -78,7 +88,8 @@ def lora_step(batch):
     labels = torch.randint(0, len(classes), (batch,))
 
     def step():
-        loss = F.cross_entropy(head(pixels), labels)
+        with autocast():
+            loss = F.cross_entropy(head(pixels).float(), labels)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -105,10 +116,13 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--batches", type=int, default=1)
     ap.add_argument("--mkldnn", action="store_true")
+    ap.add_argument("--bf16", action="store_true", help="forward passes under CPU bf16 autocast")
     ap.add_argument("--lora", action="store_true", help="time LoRA training steps instead of encoding")
     ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
 
+    global BF16
+    BF16 = args.bf16
     pin_threads(args.threads, args.blas_threads)
     torch.manual_seed(0)
     if args.lora:
@@ -124,7 +138,7 @@ def main():
         images = torch.rand(args.batches, args.batch, 3, 224, 224)
 
         def work():
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 for pixels in images:
                     model(pixels)
 

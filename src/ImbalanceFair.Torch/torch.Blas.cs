@@ -30,6 +30,13 @@ public static partial class torch
     /// <summary>Routes float32 linear-layer GEMMs to oneDNN (where libtorch has it) or to the BLAS, process-wide: for A/B tests and benchmarks.</summary>
     public static void set_onednn_gemm(bool enabled) => Native.imbf_set_onednn_gemm(enabled ? (byte)1 : (byte)0);
 
+    /// <summary>
+    /// Whether <see cref="autocast"/> computes float32 linear layers' GEMMs in bf16 on this CPU: it has bf16 instructions
+    /// (AVX512_BF16 or AMX-BF16), libtorch carries oneDNN, the shim's kernels are on, and <c>IMBFAIR_CPU_BF16</c> was not
+    /// 0 when the library loaded. Where false, autocast leaves CPU layers in float32.
+    /// </summary>
+    public static bool cpu_bf16_supported() => Native.imbf_cpu_bf16_supported() != 0;
+
     /// <summary>The kernels OpenBLAS chose when it loaded (e.g. "Haswell", "SkylakeX"; OPENBLAS_CORETYPE decides when set), or null when the BLAS is not OpenBLAS.</summary>
     public static string? blas_core_name() => Marshal.PtrToStringUTF8(Native.imbf_blas_core_name());
 }

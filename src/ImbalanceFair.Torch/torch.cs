@@ -50,7 +50,12 @@ public static partial class torch
         }
     }
 
-    /// <summary>bf16 autocast on CUDA for the enclosed region; a no-op scope when <paramref name="enabled"/> is false.</summary>
+    /// <summary>
+    /// bf16 autocast for the enclosed region on this thread; a no-op scope when <paramref name="enabled"/> is false. On
+    /// CUDA, libtorch's autocast. On the CPU, where <see cref="cpu_bf16_supported"/>, every float32 linear layer computes
+    /// its three GEMMs (forward, and the backward of a forward run inside the region) from bf16-rounded operands with
+    /// float32 accumulation through oneDNN; outputs and gradients stay float32, and every other op runs as without it.
+    /// </summary>
     public static IDisposable autocast(bool enabled = true) => enabled ? new AutocastScope() : new GradModeScope(is_grad_enabled());
 
     private sealed class GradModeScope : IDisposable

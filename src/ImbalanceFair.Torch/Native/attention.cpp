@@ -41,30 +41,119 @@ struct Strided {
 // Keys visible from query row i: all of them, or 0..i with a causal mask (top-left aligned, as PyTorch's is_causal).
 inline int64_t visible(int64_t i, int64_t lk, bool causal) { return causal ? std::min(i + 1, lk) : lk; }
 
+// The two inner products the kernels are made of, register-blocked: each output element keeps one accumulator that
+// adds its terms in the plain loop's order (no reassociation, and no FMA contraction: CMake compiles this file with
+// -ffp-contract=off), so the bits are those of the straightforward loops on any instruction set. W is one 512-bit
+// vector of T; a pass covers up to four of them, so the accumulators stay in registers across the reduction.
+template <typename T>
+constexpr int64_t kWidth = 64 / sizeof(T);
+
+inline int64_t round_up(int64_t n, int64_t w) { return (n + w - 1) / w * w; }
+
+// s[j] = Σ_e (q[e]·scale) · kt[e·ld + j] for j < n; kt's rows are zero-padded to ld ≥ round_up(n, W).
+template <typename T, int C>
+inline void scores_pass(const T* __restrict q, T scale, const T* __restrict kt, int64_t E, int64_t ld, int64_t j0,
+                        int64_t n, T* __restrict s) {
+  constexpr int64_t W = kWidth<T>;
+  T acc[C][W] = {};
+  for (int64_t e = 0; e < E; ++e) {
+    const T qe = q[e] * scale;
+    const T* __restrict k = kt + e * ld + j0;
+    for (int c = 0; c < C; ++c)
+      for (int64_t x = 0; x < W; ++x) acc[c][x] += qe * k[c * W + x];
+  }
+  for (int c = 0; c < C; ++c)
+    for (int64_t x = 0; x < W && j0 + c * W + x < n; ++x) s[j0 + c * W + x] = acc[c][x];
+}
+
+template <typename T>
+inline void scores_impl(const T* q, T scale, const T* kt, int64_t E, int64_t ld, int64_t n, T* s) {
+  constexpr int64_t W = kWidth<T>;
+  int64_t j0 = 0;
+  for (; j0 + 4 * W <= round_up(n, W); j0 += 4 * W) scores_pass<T, 4>(q, scale, kt, E, ld, j0, n, s);
+  for (; j0 < n; j0 += W) scores_pass<T, 1>(q, scale, kt, E, ld, j0, n, s);
+}
+
+// out[e] = Σ_{r < count} w[r·ws] · rows[r·rs + e] for e < width, r in increasing order.
+template <typename T, int C>
+inline void weighted_pass(const T* __restrict w, int64_t ws, const T* __restrict rows, int64_t rs, int64_t count,
+                          int64_t e0, T* __restrict out) {
+  constexpr int64_t W = kWidth<T>;
+  T acc[C][W] = {};
+  for (int64_t r = 0; r < count; ++r) {
+    const T wr = w[r * ws];
+    const T* __restrict row = rows + r * rs + e0;
+    for (int c = 0; c < C; ++c)
+      for (int64_t x = 0; x < W; ++x) acc[c][x] += wr * row[c * W + x];
+  }
+  for (int c = 0; c < C; ++c)
+    for (int64_t x = 0; x < W; ++x) out[e0 + c * W + x] = acc[c][x];
+}
+
+template <typename T>
+inline void weighted_impl(const T* w, int64_t ws, const T* rows, int64_t rs, int64_t count, int64_t width, T* out) {
+  constexpr int64_t W = kWidth<T>;
+  int64_t e0 = 0;
+  for (; e0 + 4 * W <= width; e0 += 4 * W) weighted_pass<T, 4>(w, ws, rows, rs, count, e0, out);
+  for (; e0 + W <= width; e0 += W) weighted_pass<T, 1>(w, ws, rows, rs, count, e0, out);
+  for (; e0 < width; ++e0) {
+    T acc = 0;
+    for (int64_t r = 0; r < count; ++r) acc += w[r * ws] * rows[r * rs + e0];
+    out[e0] = acc;
+  }
+}
+
+// One copy per instruction set, picked when the library loads (GCC's function multi-versioning): libtorch 1.13's
+// kernels are built for baseline x86-64 plus its own dispatch, and so is this file without it.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define IMBF_ISA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define IMBF_ISA_CLONES
+#endif
+
+IMBF_ISA_CLONES void scores(const float* q, float scale, const float* kt, int64_t E, int64_t ld, int64_t n, float* s) {
+  scores_impl(q, scale, kt, E, ld, n, s);
+}
+IMBF_ISA_CLONES void scores(const double* q, double scale, const double* kt, int64_t E, int64_t ld, int64_t n,
+                            double* s) {
+  scores_impl(q, scale, kt, E, ld, n, s);
+}
+IMBF_ISA_CLONES void weighted(const float* w, int64_t ws, const float* rows, int64_t rs, int64_t count, int64_t width,
+                              float* out) {
+  weighted_impl(w, ws, rows, rs, count, width, out);
+}
+IMBF_ISA_CLONES void weighted(const double* w, int64_t ws, const double* rows, int64_t rs, int64_t count,
+                              int64_t width, double* out) {
+  weighted_impl(w, ws, rows, rs, count, width, out);
+}
+
+// A block's rows (keys or values) transposed into t[e][j], each row of t zero-padded to ld.
+template <typename T>
+void transpose_block(const Strided<T>& X, int64_t b, int64_t h, int64_t L, int64_t E, int64_t ld, std::vector<T>& t) {
+  std::fill(t.begin(), t.end(), T(0));
+  for (int64_t j = 0; j < L; ++j) {
+    const T* __restrict xj = X.row(b, h, j);
+    for (int64_t e = 0; e < E; ++e) t[e * ld + j] = xj[e];
+  }
+}
+
 template <typename T>
 void forward_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor& out, at::Tensor& p,
                     bool causal, double scale_d) {
   const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), E = q.size(3), Lk = k.size(2), Ev = v.size(3);
   const Strided<T> Q(q), K(k), V(v), O(out), P(p);
   const T scale = static_cast<T>(scale_d);
+  const int64_t ld = round_up(Lk, kWidth<T>);
   at::parallel_for(0, B * H, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> kt(static_cast<size_t>(E * Lk));  // this block's keys, transposed: kt[e][j]
+    std::vector<T> kt(static_cast<size_t>(E * ld));  // this block's keys, transposed: kt[e][j]
     for (int64_t bh = begin; bh < end; ++bh) {
       const int64_t b = bh / H, h = bh % H;
-      for (int64_t j = 0; j < Lk; ++j) {
-        const T* __restrict kj = K.row(b, h, j);
-        for (int64_t e = 0; e < E; ++e) kt[e * Lk + j] = kj[e];
-      }
+      transpose_block(K, b, h, Lk, E, ld, kt);
       for (int64_t i = 0; i < Lq; ++i) {
         const int64_t n = visible(i, Lk, causal);
-        const T* __restrict qi = Q.row(b, h, i);
         T* __restrict s = P.row(b, h, i);
-        std::fill(s, s + Lk, T(0));
-        for (int64_t e = 0; e < E; ++e) {
-          const T qe = qi[e] * scale;
-          const T* __restrict ke = kt.data() + e * Lk;
-          for (int64_t j = 0; j < n; ++j) s[j] += qe * ke[j];
-        }
+        scores(Q.row(b, h, i), scale, kt.data(), E, ld, n, s);
+        std::fill(s + n, s + Lk, T(0));
         T m = -std::numeric_limits<T>::infinity();
         for (int64_t j = 0; j < n; ++j) m = std::max(m, s[j]);
         T sum = 0;
@@ -74,13 +163,7 @@ void forward_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tensor& 
         }
         const T inv = T(1) / sum;
         for (int64_t j = 0; j < n; ++j) s[j] *= inv;
-        T* __restrict o = O.row(b, h, i);
-        std::fill(o, o + Ev, T(0));
-        for (int64_t j = 0; j < n; ++j) {
-          const T pj = s[j];
-          const T* __restrict vj = V.row(b, h, j);
-          for (int64_t e = 0; e < Ev; ++e) o[e] += pj * vj[e];
-        }
+        weighted(s, 1, V.row(b, h, 0), V.s2, n, Ev, O.row(b, h, i));
       }
     }
   });
@@ -93,51 +176,31 @@ void backward_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), E = q.size(3), Lk = k.size(2), Ev = v.size(3);
   const Strided<T> Q(q), K(k), V(v), P(p), dO(dout), dQ(dq), dK(dk), dV(dv);
   const T scale = static_cast<T>(scale_d);
+  const int64_t ld = round_up(Lk, kWidth<T>);
   at::parallel_for(0, B * H, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> vt(static_cast<size_t>(Ev * Lk));  // this block's values, transposed: vt[e][j]
-    std::vector<T> ds(static_cast<size_t>(Lk));
+    std::vector<T> vt(static_cast<size_t>(Ev * ld));  // this block's values, transposed: vt[e][j]
+    std::vector<T> ds(static_cast<size_t>(Lq * Lk));  // dS of the block, row i at ds[i·Lk]
     for (int64_t bh = begin; bh < end; ++bh) {
       const int64_t b = bh / H, h = bh % H;
-      for (int64_t j = 0; j < Lk; ++j) {
-        const T* __restrict vj = V.row(b, h, j);
-        for (int64_t e = 0; e < Ev; ++e) vt[e * Lk + j] = vj[e];
-        std::fill(dK.row(b, h, j), dK.row(b, h, j) + E, T(0));
-        std::fill(dV.row(b, h, j), dV.row(b, h, j) + Ev, T(0));
-      }
+      transpose_block(V, b, h, Lk, Ev, ld, vt);
       for (int64_t i = 0; i < Lq; ++i) {
         const int64_t n = visible(i, Lk, causal);
         const T* __restrict pi = P.row(b, h, i);
-        const T* __restrict doi = dO.row(b, h, i);
-        // dV_j += P_ij dO_i
-        for (int64_t j = 0; j < n; ++j) {
-          const T pij = pi[j];
-          T* __restrict dvj = dV.row(b, h, j);
-          for (int64_t e = 0; e < Ev; ++e) dvj[e] += pij * doi[e];
-        }
+        T* __restrict dsi = ds.data() + i * Lk;
         // dP_ij = dO_i · V_j
-        std::fill(ds.begin(), ds.begin() + n, T(0));
-        for (int64_t e = 0; e < Ev; ++e) {
-          const T de = doi[e];
-          const T* __restrict ve = vt.data() + e * Lk;
-          for (int64_t j = 0; j < n; ++j) ds[j] += de * ve[j];
-        }
+        scores(dO.row(b, h, i), T(1), vt.data(), Ev, ld, n, dsi);
         // dS_ij = P_ij (dP_ij − Σ_j P_ij dP_ij), times the scale that multiplied the scores
         T dot = 0;
-        for (int64_t j = 0; j < n; ++j) dot += pi[j] * ds[j];
-        for (int64_t j = 0; j < n; ++j) ds[j] = pi[j] * (ds[j] - dot) * scale;
-        // dQ_i = Σ_j dS_ij K_j;  dK_j += dS_ij Q_i
-        T* __restrict dqi = dQ.row(b, h, i);
-        std::fill(dqi, dqi + E, T(0));
-        const T* __restrict qi = Q.row(b, h, i);
-        for (int64_t j = 0; j < n; ++j) {
-          const T d = ds[j];
-          const T* __restrict kj = K.row(b, h, j);
-          T* __restrict dkj = dK.row(b, h, j);
-          for (int64_t e = 0; e < E; ++e) {
-            dqi[e] += d * kj[e];
-            dkj[e] += d * qi[e];
-          }
-        }
+        for (int64_t j = 0; j < n; ++j) dot += pi[j] * dsi[j];
+        for (int64_t j = 0; j < n; ++j) dsi[j] = pi[j] * (dsi[j] - dot) * scale;
+        // dQ_i = Σ_j dS_ij K_j
+        weighted(dsi, 1, K.row(b, h, 0), K.s2, n, E, dQ.row(b, h, i));
+      }
+      // dK_j = Σ_i dS_ij Q_i and dV_j = Σ_i P_ij dO_i over the rows i that see key j (i ≥ j when causal).
+      for (int64_t j = 0; j < Lk; ++j) {
+        const int64_t i0 = causal ? std::min(j, Lq) : 0;
+        weighted(ds.data() + i0 * Lk + j, Lk, Q.row(b, h, i0), Q.s2, Lq - i0, E, dK.row(b, h, j));
+        weighted(P.row(b, h, i0) + j, P.s2, dO.row(b, h, i0), dO.s2, Lq - i0, Ev, dV.row(b, h, j));
       }
     }
   });

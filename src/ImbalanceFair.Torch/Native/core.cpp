@@ -1,5 +1,6 @@
 // Tensor lifetime, metadata, host transfers, autograd switches and runtime queries.
 #include "imbf.h"
+#include "gemm.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
@@ -183,27 +184,32 @@ IMBF_EXPORT int32_t imbf_cuda_max_memory_allocated(int32_t index, int64_t* out) 
 
 // bf16 autocast on CUDA. The device-generic autocast API arrived in 2.4; before it, the CUDA switch
 // was at::autocast::set_enabled with a separate dtype setter.
+// bf16 autocast: libtorch's on CUDA, and on the CPU the shim's bf16 GEMMs for float32 linear layers (gemm.h; libtorch
+// 1.13's CPU autocast would also turn convolutions and attention's matmuls to bf16 and keep their outputs bf16).
+// previous: bit 0 CUDA autocast, bit 1 the CPU's bf16 GEMMs, as they were before.
 IMBF_EXPORT int32_t imbf_autocast_enter(uint8_t* previous) {
   return guard([&] {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    *previous = at::autocast::is_autocast_enabled(at::kCUDA);
+    uint8_t cuda = at::autocast::is_autocast_enabled(at::kCUDA);
     at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
     at::autocast::set_autocast_enabled(at::kCUDA, true);
 #else
-    *previous = at::autocast::is_enabled();
+    uint8_t cuda = at::autocast::is_enabled();
     at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
     at::autocast::set_enabled(true);
 #endif
     at::autocast::increment_nesting();
+    *previous = static_cast<uint8_t>(cuda | (imbf::set_bf16_gemm_active(true) ? 2 : 0));
   });
 }
 IMBF_EXPORT int32_t imbf_autocast_exit(uint8_t previous) {
   return guard([&] {
+    imbf::set_bf16_gemm_active((previous & 2) != 0);
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    at::autocast::set_autocast_enabled(at::kCUDA, previous != 0);
+    at::autocast::set_autocast_enabled(at::kCUDA, (previous & 1) != 0);
 #else
-    at::autocast::set_enabled(previous != 0);
+    at::autocast::set_enabled((previous & 1) != 0);
 #endif
   });
 }

@@ -15,6 +15,9 @@
 #include "kernels.h"
 
 #include <dlfcn.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include <atomic>
 #include <cstdlib>
@@ -28,26 +31,61 @@ namespace {
 typedef int (*dnnl_sgemm_fn)(char transa, char transb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                              int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
-dnnl_sgemm_fn find_dnnl_sgemm() {
+// The same with bf16 operands (oneDNN's bfloat16_t is a uint16_t holding a bf16's bits) and float32 C: every product
+// of two bf16 values is exact in float32, and the sums accumulate in float32.
+typedef int (*dnnl_gemm_bf16_fn)(char transa, char transb, int64_t M, int64_t N, int64_t K, float alpha,
+                                 const uint16_t* A, int64_t lda, const uint16_t* B, int64_t ldb, float beta, float* C,
+                                 int64_t ldc);
+
+void* find_dnnl_symbol(const char* symbol) {
 #if defined(__x86_64__)
   static const char* const libraries[] = {"libdnnl.so.2", "libdnnl.so.3", "libdnnl.so", "libmkldnn.so.1"};
   for (const char* name : libraries) {
     void* handle = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
     if (!handle) continue;
-    void* fn = dlsym(handle, "dnnl_sgemm");
+    void* fn = dlsym(handle, symbol);
     dlclose(handle);  // only drops the reference NOLOAD added: the library stays loaded
-    if (fn) return reinterpret_cast<dnnl_sgemm_fn>(fn);
+    if (fn) return fn;
   }
   // A libtorch that links oneDNN statically (PyTorch's wheels) may still export it from libtorch_cpu.
-  if (void* fn = dlsym(RTLD_DEFAULT, "dnnl_sgemm")) return reinterpret_cast<dnnl_sgemm_fn>(fn);
+  if (void* fn = dlsym(RTLD_DEFAULT, symbol)) return fn;
 #endif
   return nullptr;
 }
 
 dnnl_sgemm_fn dnnl_sgemm() {
-  static const dnnl_sgemm_fn fn = find_dnnl_sgemm();
+  static const auto fn = reinterpret_cast<dnnl_sgemm_fn>(find_dnnl_symbol("dnnl_sgemm"));
   return fn;
 }
+
+dnnl_gemm_bf16_fn dnnl_gemm_bf16() {
+  static const auto fn = reinterpret_cast<dnnl_gemm_bf16_fn>(find_dnnl_symbol("dnnl_gemm_bf16bf16f32"));
+  return fn;
+}
+
+// Whether the CPU computes bf16 products in hardware: AVX512_BF16 (CPUID leaf 7 sub-leaf 1, EAX bit 5) or AMX-BF16
+// (leaf 7 sub-leaf 0, EDX bit 22), with the OS saving AVX-512 state. oneDNN also runs its bf16 GEMM on plain AVX-512
+// by converting in software, but that is slower than its float32 GEMM, so bf16 would buy inaccuracy for nothing.
+bool cpu_has_bf16() {
+#if defined(__x86_64__)
+  if (!__builtin_cpu_supports("avx512f")) return false;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (d & (1u << 22))) return true;
+  if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5))) return true;
+#endif
+  return false;
+}
+
+std::atomic<bool>& bf16_switch() {
+  static std::atomic<bool> enabled{[] {
+    const char* v = std::getenv("IMBFAIR_CPU_BF16");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }()};
+  return enabled;
+}
+
+// Set by torch.autocast on the thread that runs a training step's forward (autocast is per thread in libtorch too).
+thread_local bool bf16_gemm_active = false;
 
 std::atomic<bool>& onednn_switch() {
   static std::atomic<bool> enabled{[] {
@@ -80,6 +118,39 @@ bool operand(const at::Tensor& t, Operand& op) {
 
 bool onednn_gemm_enabled() { return dnnl_sgemm() != nullptr && onednn_switch().load(std::memory_order_relaxed); }
 
+bool bf16_gemm_supported() {
+  static const bool hardware = cpu_has_bf16() && dnnl_gemm_bf16() != nullptr;
+  return hardware && bf16_switch().load(std::memory_order_relaxed) && native_kernels_enabled();
+}
+
+bool bf16_gemm_active_here() { return bf16_gemm_active && bf16_gemm_supported(); }
+
+bool set_bf16_gemm_active(bool on) {
+  const bool previous = bf16_gemm_active;
+  bf16_gemm_active = on;
+  return previous;
+}
+
+bool onednn_gemm_bf16(at::Tensor& out, const at::Tensor& a, const at::Tensor& b, const c10::optional<at::Tensor>& bias) {
+  TORCH_CHECK(a.scalar_type() == at::kBFloat16 && b.scalar_type() == at::kBFloat16 && out.scalar_type() == at::kFloat &&
+                  a.dim() == 2 && b.dim() == 2 && out.is_contiguous(),
+              "bf16 GEMM: bf16 operands and a contiguous float32 output expected");
+  const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
+  if (M == 0 || N == 0) return true;
+  Operand oa, ob;
+  if (K == 0 || !operand(a, oa) || !operand(b, ob)) return false;
+  float beta = 0.f;
+  if (bias.has_value()) {
+    out.copy_(bias->expand({M, N}));
+    beta = 1.f;
+  }
+  const int status = dnnl_gemm_bf16()(oa.trans, ob.trans, M, N, K, 1.f, reinterpret_cast<const uint16_t*>(a.data_ptr()),
+                                      oa.ld, reinterpret_cast<const uint16_t*>(b.data_ptr()), ob.ld, beta,
+                                      out.data_ptr<float>(), N);
+  TORCH_CHECK(status == 0, "oneDNN bf16 GEMM failed with status ", status);
+  return true;
+}
+
 bool onednn_gemm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b, const c10::optional<at::Tensor>& bias) {
   if (!onednn_gemm_enabled() || a.scalar_type() != at::kFloat || b.scalar_type() != at::kFloat ||
       out.scalar_type() != at::kFloat || a.dim() != 2 || b.dim() != 2 || !out.is_contiguous()) {
@@ -103,6 +174,9 @@ bool onednn_gemm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b, cons
 }  // namespace imbf
 
 IMBF_EXPORT void imbf_set_onednn_gemm(uint8_t on) { imbf::onednn_switch().store(on != 0); }
+
+// Whether this CPU and libtorch run bf16 GEMMs in hardware through oneDNN (and IMBFAIR_CPU_BF16 is not 0).
+IMBF_EXPORT uint8_t imbf_cpu_bf16_supported() { return imbf::bf16_gemm_supported() ? 1 : 0; }
 
 // Which GEMM float32 linear layers use: "onednn", or "blas" (libtorch's BLAS) when oneDNN is off or missing.
 IMBF_EXPORT const char* imbf_gemm_backend() { return imbf::onednn_gemm_enabled() ? "onednn" : "blas"; }
