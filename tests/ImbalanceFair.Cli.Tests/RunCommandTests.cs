@@ -218,11 +218,11 @@ public sealed class RunCommandTests : IDisposable
     [Theory]
     // Embedding-space SMOTE needs the frozen features of a linear probe.
     [InlineData(new[] { "augment.strategy=smote", "augment.smote.space=embedding" }, new[] { "augment.smote.space: embedding", "train.mode: linear-probe" })]
-    // bf16 on the CPU used to train in fp32 under bf16's name.
-    [InlineData(new[] { "device=cpu", "train.precision=bf16" }, new[] { "train.precision: bf16 trains on CUDA only", "train.precision: auto" })]
+    // bf16 on a CPU without bf16 instructions (IMBFAIR_CPU_BF16=0 stands in for one) would be emulated, or silently fp32.
+    [InlineData(new[] { "device=cpu", "train.precision=bf16" }, new[] { "train.precision: bf16 on the CPU needs bf16 instructions", "IMBFAIR_CPU_BF16=0", "train.precision: auto" })]
     public void Combinations_that_cannot_run_exit_2_name_the_fix_and_create_no_run_directory(string[] overrides, string[] expected)
     {
-        var result = Imbfair.Run(["run", Config(), .. overrides], Env);
+        var result = Imbfair.Run(["run", Config(), .. overrides], new Dictionary<string, string>(Env) { ["IMBFAIR_CPU_BF16"] = "0" });
 
         Assert.Equal(2, result.ExitCode);
         foreach (var text in expected)
@@ -231,6 +231,54 @@ public sealed class RunCommandTests : IDisposable
         }
 
         Assert.False(Directory.Exists(Path.Combine(_dir.FullName, "runs")));
+    }
+
+    [Bf16Fact]
+    public void A_cpu_bf16_run_trains_with_bf16_gemms_and_lands_where_fp32_does()
+    {
+        // tiny-clip (ViT): its linear layers carry the GEMMs that bf16 changes.
+        var fp32 = Imbfair.Run(["run", Config(name: "fp32", epochs: 3), "model.arch=tiny-clip", "train.precision=fp32", "--json", "--no-progress"], Env);
+        var bf16 = Imbfair.Run(["run", Config(name: "bf16", epochs: 3), "model.arch=tiny-clip", "train.precision=bf16", "--json", "--no-progress"], Env);
+        Assert.True(fp32.ExitCode == 0, fp32.Stderr);
+        Assert.True(bf16.ExitCode == 0, bf16.Stderr);
+        string dirFp32 = RunDir(fp32), dirBf16 = RunDir(bf16);
+        Assert.Contains("Precision: bf16 (CPU: linear layers' GEMMs from bf16 operands", File.ReadAllText(Path.Combine(dirBf16, "run.log")), StringComparison.Ordinal);
+        Assert.Contains("Precision: fp32", File.ReadAllText(Path.Combine(dirFp32, "run.log")), StringComparison.Ordinal);
+
+        // The same seed and data: bf16 rounding changes the trained weights (the losses differ) but not what they learn.
+        double[] Losses(string dir)
+        {
+            var lines = File.ReadAllLines(Path.Combine(dir, "train_log.csv"));
+            var column = Array.IndexOf(lines[0].Split(','), "loss");
+            return lines.Skip(1).Select(l => double.Parse(l.Split(',')[column], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        }
+
+        var (a, b) = (Losses(dirFp32), Losses(dirBf16));
+        Assert.NotEqual(a, b);
+        Assert.True(Math.Abs(a[^1] - b[^1]) < 0.05 * a[^1] + 0.02, $"final training loss fp32 {a[^1]:F4}, bf16 {b[^1]:F4}");
+        double Balanced(string dir)
+        {
+            var lines = File.ReadAllLines(Path.Combine(dir, "summary.csv"));
+            var column = Array.IndexOf(lines[0].Split(','), "balanced_accuracy");
+            return double.Parse(lines[1].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        Assert.True(Math.Abs(Balanced(dirFp32) - Balanced(dirBf16)) < 0.1, $"balanced accuracy fp32 {Balanced(dirFp32):F3}, bf16 {Balanced(dirBf16):F3}");
+    }
+
+    /// <summary>Skipped, with the reason, on a CPU without bf16 instructions (the config error above covers it there).</summary>
+    private sealed class Bf16FactAttribute : FactAttribute
+    {
+        public Bf16FactAttribute()
+        {
+            var flags = File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))?.Split(' ') ?? []
+                : [];
+            if (!flags.Contains("avx512f") || !(flags.Contains("avx512_bf16") || flags.Contains("amx_bf16")))
+            {
+                Skip = "this CPU has no bf16 instructions (avx512_bf16 or amx_bf16)";
+            }
+        }
     }
 
     [Theory]

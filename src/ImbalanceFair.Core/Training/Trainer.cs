@@ -69,6 +69,9 @@ public sealed class Trainer
                 _log.Information("Resuming from {Checkpoint} after epoch {Epoch} (step {Step})", CheckpointPath, state.CompletedEpochs, state.GlobalStep);
             }
 
+            _log.Information("Precision: {Precision}", !Bf16 ? "fp32"
+                : _classifier.Device.IsCuda ? "bf16 (CUDA autocast)"
+                : "bf16 (CPU: linear layers' GEMMs from bf16 operands with fp32 sums; everything else fp32)");
             optim.lr_scheduler.LRScheduler? schedule = null;
             var clock = Stopwatch.StartNew();
             for (var epoch = state.CompletedEpochs; epoch < _options.Epochs; epoch++)
@@ -131,11 +134,13 @@ public sealed class Trainer
         }
     }
 
+    /// <summary>bf16 autocast for the training steps: asked for, or auto on CUDA (auto stays fp32 on the CPU: docs/performance.md, precision).</summary>
+    private bool Bf16 => _options.Precision == "bf16" || (_options.Precision == "auto" && _classifier.Device.IsCuda);
+
     private TrainState TrainEpoch(int epoch, TrainingSet set, long[] order, ILoss loss, optim.Optimizer optimizer,
         optim.lr_scheduler.LRScheduler schedule, TrainState state, Stopwatch clock, CancellationToken cancel)
     {
         _classifier.Train(true);
-        var bf16 = _options.Precision == "bf16" || (_options.Precision == "auto" && _classifier.Device.IsCuda);
         var step = state.GlobalStep;
         var log = new List<TrainLogRow>(state.Log);
         var seen = state.ImagesSeen;
@@ -158,7 +163,7 @@ public sealed class Trainer
             var x = set.Images.index_select(0, idx);
             var y = set.Labels.index_select(0, idx);
             Tensor value;
-            using (torch.autocast(bf16))
+            using (torch.autocast(Bf16))
             {
                 var logits = set.Embeddings ? _classifier.LogitsOfEmbeddings(x) : _classifier.Logits(x.to(ScalarType.Float32) / 255.0);
                 value = loss.Compute(logits.to(ScalarType.Float32), y);
