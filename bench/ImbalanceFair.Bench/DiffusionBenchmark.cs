@@ -18,14 +18,14 @@ internal static class DiffusionBenchmark
 {
     private const string Help = """
         imbfair-bench diffusion [options]
-          --base N          U-Net base channels (default 32, the generator's default)
+          --base N          U-Net base channels (default 16, the generator's default)
           --image-size N    square image side, a multiple of 4 (default 28, Fashion-MNIST's)
           --channels N      image channels (default 1)
           --classes N       classes (default 10)
-          --batch N         training batch (default 64)
-          --steps N         training steps per round (default 5)
+          --batch N         training batch (default 32, the generator's default)
+          --steps N         training steps per round (default 20)
           --sample-batch N  images per sampling round (default 64)
-          --sampler-steps N DDIM steps per sampling round (default 5)
+          --sampler-steps N DDIM steps per sampling round (default 10, the generator's default)
           --rounds N        timed rounds per side, alternating (default 5)
           --threads N       intra-op threads on both sides (default: the number of cores)
           --blas-threads N  OpenBLAS threads on both sides, 0 to leave its default (default 1)
@@ -34,16 +34,19 @@ internal static class DiffusionBenchmark
           --csv PATH        where to write the results (default bench/results/diffusion.csv)
         """;
 
+    /// <summary>The generator's defaults (augment.diffusion.generator), which the benchmark's defaults follow.</summary>
+    private static readonly GeneratorOptions s_generator = new();
+
     private sealed class Options() : BenchOptions("bench/reference/diffusion_unet.py", "bench/results/diffusion.csv")
     {
-        public int Base { get; set; } = 32;
+        public int Base { get; set; } = s_generator.Channels;
         public int ImageSize { get; set; } = 28;
         public int Channels { get; set; } = 1;
         public int Classes { get; set; } = 10;
-        public int Batch { get; set; } = 64;
-        public int Steps { get; set; } = 5;
+        public int Batch { get; set; } = s_generator.BatchSize;
+        public int Steps { get; set; } = 20;
         public int SampleBatch { get; set; } = 64;
-        public int SamplerSteps { get; set; } = 5;
+        public int SamplerSteps { get; set; } = s_generator.SamplerSteps;
         public int BlasThreads { get; set; } = 1;
     }
 
