@@ -68,6 +68,8 @@ if [[ ! -f "$base/.ready" ]]; then
   in_root "$base" nice -n 19 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     $(grep -v '^#' "$here/new-machine-packages.txt") >"$root/setup-apt.log" 2>&1 \
     || { tail -20 "$root/setup-apt.log" >&2; exit 1; }
+  # debootstrap takes bookworm's own versions; a new machine has the point release's (bookworm-updates, -security).
+  in_root "$base" nice -n 19 env DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -qq >>"$root/setup-apt.log" 2>&1
   # The registries' certificates as this machine has them (NuGet and npm go through HTTPS).
   mkdir -p "$base/usr/local/share/ca-certificates"
   cp /usr/local/share/ca-certificates/*.crt "$base/usr/local/share/ca-certificates/"
