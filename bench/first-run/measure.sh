@@ -11,7 +11,8 @@
 # read-only, an empty ~/.nuget/packages (a first NuGet restore) and a `git clone` of this repository's committed HEAD.
 # Timed in the root, in order (in-root.sh): (a) scripts/imbfair run configs/quickstart.yaml, (b) scripts/bootstrap,
 # (c) the same run again (a finished run: skipped), (d) the same run with --force (warm build and caches);
-# IMBFAIR_FIRSTRUN_TEST=1 adds (e) scripts/test. Prints a table; logs stay in ROOT/work/root/first-run/.
+# IMBFAIR_FIRSTRUN_TEST=1 adds (e) scripts/test; IMBFAIR_FIRSTRUN_OLD=1 runs (b) before (a), as the first run did
+# before scripts/imbfair installed only what running needs. Prints a table; logs stay in ROOT/work/root/first-run/.
 # Everything mounted is unmounted on exit. Takes ~10 min and ~6 GB of disk; downloads ~1.5 GB of Debian packages.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
