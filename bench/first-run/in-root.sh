@@ -22,9 +22,10 @@ packages() {
   dpkg-query -W -f='${Installed-Size}\n' $names | awk '{ s += $1 } END { printf "%.0f", s / 1024 }'
 }
 
-# phases LOG T0 T1: seconds in apt, npm ci, the dotnet build, and after it (the run, or the tests), read off the
-# bootstrap's own lines ("installing", "npm ci", "building") and dotnet build's closing "Time Elapsed"; "-" where a
-# step had no such phase. The few seconds of package checks before "installing" count with apt.
+# phases LOG T0 T1: seconds in apt, npm ci, the dotnet build (and the C++ shim's part of it, from its files' times)
+# and after the build (the run, or the tests), read off the bootstrap's own lines ("installing", "npm ci",
+# "building") and dotnet build's closing "Time Elapsed"; "-" where a step had no such phase. The few seconds of
+# package checks before "installing" count with apt.
 phases() {
   awk -v t0="$2" -v t1="$3" '
     /imbfair bootstrap: installing/ && !a { a = $1 }
@@ -35,12 +36,19 @@ phases() {
     END {
       if (a != "") a = t0
       build_end = e != "" ? e : t1
-      printf "%s\t%s\t%s\t%s", span(a, n != "" ? n : b), span(n, b), span(b, build_end),
+      printf "%s\t%s\t%s\t%s\t%s", span(a, n != "" ? n : b), span(n, b), span(b, build_end), shim(),
         (b == "" ? span(t0, t1) : span(e, t1))
+    }
+    # The C++ shim: from cmake configuring it (or the step start) to the library, when the step rebuilt it.
+    function shim(   cmd, cache, so) {
+      cmd = "stat -c %.3Y src/ImbalanceFair.Torch/Native/build/CMakeCache.txt src/ImbalanceFair.Torch/Native/build/libimbfair_torch.so 2>/dev/null"
+      cmd | getline cache; cmd | getline so; close(cmd)
+      if (so == "" || so < t0) return "-"
+      return sprintf("%.0f", so - (cache > t0 ? cache : t0))
     }' "$1"
 }
 
-printf 'step\tcommand\twall s\tapt s\tnpm s\tbuild s\trun/tests s\tnew packages\tdownload MiB\tinstalled MiB\tload before\tload after\texit\n' \
+printf 'step\tcommand\twall s\tapt s\tnpm s\tbuild s\tof it shim s\trun/tests s\tnew packages\tdownload MiB\tinstalled MiB\tload before\tload after\texit\n' \
   >"$out/results.tsv"
 
 # step NAME COMMAND...: runs COMMAND as a user would, timed, and appends its row to results.tsv.
