@@ -40,16 +40,18 @@ phases() {
         (b == "" ? span(t0, t1) : span(e, t1))
     }
     # The C++ shim: from cmake configuring it (or the step start) to the library, when the step rebuilt it.
-    function shim(   cmd, cache, so) {
-      cmd = "stat -c %.3Y src/ImbalanceFair.Torch/Native/build/CMakeCache.txt src/ImbalanceFair.Torch/Native/build/libimbfair_torch.so 2>/dev/null"
+    function shim(   dir, cmd, cache, so) {
+      dir = "src/ImbalanceFair.Torch/Native/build/"
+      cmd = "stat -c %.3Y " dir "CMakeCache.txt " dir "libimbfair_torch.so 2>/dev/null"
       cmd | getline cache; cmd | getline so; close(cmd)
       if (so == "" || so < t0) return "-"
       return sprintf("%.0f", so - (cache > t0 ? cache : t0))
     }' "$1"
 }
 
-printf 'step\tcommand\twall s\tapt s\tnpm s\tbuild s\tof it shim s\trun/tests s\tnew packages\tdownload MiB\tinstalled MiB\tload before\tload after\texit\n' \
-  >"$out/results.tsv"
+columns=(step command 'wall s' 'apt s' 'npm s' 'build s' 'of it shim s' 'run/tests s' 'new packages' 'download MiB'
+  'installed MiB' 'load before' 'load after' exit)
+(IFS=$'\t'; echo "${columns[*]}") >"$out/results.tsv"
 
 # step NAME COMMAND...: runs COMMAND as a user would, timed, and appends its row to results.tsv.
 step() {

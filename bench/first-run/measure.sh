@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Times the README's first-run commands on an emulated new machine of this project's kind (Debian 12 with the .NET
-# SDK, g++, cmake, git, NodeSource's node 20 + npm): a bookworm root made by debootstrap, chroot'ed into.
+# SDK, g++, cmake, make, git, NodeSource's node 20 + npm): a bookworm root made by debootstrap, chroot'ed into.
 #
 #   bench/first-run/measure.sh [ROOT]     as root; ROOT defaults to /work/fresh-root (keep it outside any git work tree)
 #
-# Set-up, untimed and niced, once (ROOT/base, reused while ROOT/base/.ready exists): debootstrap --variant=minbase bookworm
-# (what Debian's container images are made of), this machine's apt sources, apt settings and CA certificates, the
-# packages of new-machine-packages.txt, node + npm copied from this machine, then apt's lists and .deb cache emptied.
-# Each measurement starts from a fresh copy ROOT/work with /usr/share/dotnet and /opt/nuget/packages mounted
-# read-only, an empty ~/.nuget/packages (a first NuGet restore) and a `git clone` of this repository's committed HEAD.
+# Set-up, untimed and niced, once (ROOT/base, reused while ROOT/base/.ready exists): debootstrap
+# --variant=minbase bookworm (what Debian's container images are made of), this machine's apt sources, apt settings
+# and CA certificates, the packages of new-machine-packages.txt, node + npm copied from this machine, then apt's
+# lists and .deb cache emptied. Each measurement starts from a fresh copy ROOT/work with /usr/share/dotnet and
+# /opt/nuget/packages mounted read-only, an empty ~/.nuget/packages (a first NuGet restore) and a `git clone` of this
+# repository's committed HEAD.
 # Timed in the root, in order (in-root.sh): (a) scripts/imbfair run configs/quickstart.yaml, (b) scripts/bootstrap,
 # (c) the same run again (a finished run: skipped), (d) the same run with --force (warm build and caches);
 # IMBFAIR_FIRSTRUN_TEST=1 adds (e) scripts/test; IMBFAIR_FIRSTRUN_OLD=1 runs (b) before (a), as the first run did
 # before scripts/imbfair installed only what running needs. Prints a table; logs stay in ROOT/work/root/first-run/.
-# Everything mounted is unmounted on exit. Takes ~10 min and ~6 GB of disk; downloads ~1.5 GB of Debian packages.
+# Everything mounted is unmounted on exit. Set-up ~4 min, each measurement ~6 min on 2 cores; ~4.5 GB of disk.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(git -C "$here" rev-parse --show-toplevel)"
@@ -49,7 +50,8 @@ in_root() { # in_root DIR COMMAND...: run COMMAND in the chroot with a new machi
   local dir="$1" v; shift
   local env=(HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
   # This machine's settings for the SDK, NuGet, OpenBLAS and the CA bundle, as a new machine has them.
-  for v in $(compgen -e | grep -E '^(DOTNET_|NUGET_|OPENBLAS_|MSBUILD|IMBFAIR_FIRSTRUN_)|^(SSL_CERT_|NODE_EXTRA_CA|GIT_SSL|CURL_CA)'); do
+  local passed='^(DOTNET_|NUGET_|OPENBLAS_|MSBUILD|IMBFAIR_FIRSTRUN_|SSL_CERT_|NODE_EXTRA_CA|GIT_SSL|CURL_CA)'
+  for v in $(compgen -e | grep -E "$passed"); do
     env+=("$v=${!v}")
   done
   chroot "$dir" /usr/bin/env -i "${env[@]}" "$@"
@@ -62,7 +64,9 @@ if [[ ! -f "$base/.ready" ]]; then
     || { tail -20 "$root/debootstrap.log" >&2; exit 1; }
   rm -f "$base/etc/apt/sources.list"
   cp /etc/apt/sources.list.d/debian.sources "$base/etc/apt/sources.list.d/"
-  for f in /etc/apt/apt.conf.d/{docker-*,99artifact-registry}; do [[ -f "$f" ]] && cp "$f" "$base/etc/apt/apt.conf.d/"; done
+  for f in /etc/apt/apt.conf.d/{docker-*,99artifact-registry}; do
+    [[ -f "$f" ]] && cp "$f" "$base/etc/apt/apt.conf.d/"
+  done
   cp /etc/resolv.conf "$base/etc/resolv.conf"
   mount_system "$base"
   in_root "$base" apt-get update -qq
