@@ -26,7 +26,8 @@ internal static partial class VitB32Benchmark
           --lora-batch N   images per LoRA training step (default 8; 0 skips the LoRA step)
           --compare-blas   a third side: imbfair with its float32 GEMMs on the BLAS (torch.set_onednn_gemm(false))
           --precision X    fp32 | bf16: both sides under bf16 autocast (imbfair: train.precision: bf16, bf16 GEMMs in
-                           linear layers; PyTorch: torch.autocast("cpu", torch.bfloat16)) (default fp32)
+                           linear layers; PyTorch: torch.autocast("cpu", torch.bfloat16), its environment picked
+                           among the same candidates) | both: four sides, fp32 and bf16 each side (default fp32)
           --python PATH    the interpreter with torch (default /usr/bin/python3, or $IMBFAIR_PYTHON)
           --reference PATH the PyTorch side (default bench/reference/vit_b32.py)
           --csv PATH       where to write the results (default bench/results/vit-b32.csv)
@@ -39,9 +40,6 @@ internal static partial class VitB32Benchmark
         public int LoraBatch { get; set; } = 8;
         public bool CompareBlas { get; set; }
         public string Precision { get; set; } = "fp32";
-
-        /// <summary>The reference's argument for the precision: its CPU autocast under bf16.</summary>
-        public string[] PythonPrecision => Precision == "bf16" ? ["--bf16"] : [];
     }
 
     private sealed record Round(double Seconds, double ImagesPerSecond, double CpuSeconds);
@@ -71,15 +69,15 @@ internal static partial class VitB32Benchmark
                 case "--batches": o.Batches = a.Whole(1); return true;
                 case "--lora-batch": o.LoraBatch = a.Whole(0); return true;
                 case "--compare-blas": o.CompareBlas = true; return true;
-                case "--precision": o.Precision = a.OneOf("fp32", "bf16"); return true;
+                case "--precision": o.Precision = a.OneOf("fp32", "bf16", "both"); return true;
                 default: return false;
             }
         });
         torch.set_num_threads(o.Threads);
         torch.set_blas_num_threads(1);
-        if (o.Precision == "bf16" && !torch.cpu_bf16_supported())
+        if (o.Precision != "fp32" && !torch.cpu_bf16_supported())
         {
-            Console.Error.WriteLine("vit-b32: --precision bf16 needs a CPU with bf16 instructions (AVX512_BF16 or AMX-BF16) and libtorch's oneDNN");
+            Console.Error.WriteLine("vit-b32: --precision bf16 or both needs a CPU with bf16 instructions (AVX512_BF16 or AMX-BF16) and libtorch's oneDNN");
             return 2;
         }
 
@@ -88,51 +86,76 @@ internal static partial class VitB32Benchmark
                           $"load average {Load.Average()}");
 
         var ours = new ImbfairSide(o);
-        ours.RunRound();
-
-        var best = PickPyTorchEnvironment(o);
-        var python = Start(o, best);
-        python.WaitReady();
-
-        Func<int, Round>[] sides = o.CompareBlas
-            ? [_ => ours.RunRound(), _ => python.RunRound(), _ => ours.RunRound(onednn: false)]
-            : [_ => ours.RunRound(), _ => python.RunRound()];
-        var rounds = Alternating.Rounds(o.Rounds, sides, (r, x) =>
+        string[] precisions = o.Precision == "both" ? ["fp32", "bf16"] : [o.Precision];
+        var sides = new List<(string Name, Func<Round> Run)>();
+        var pythons = new List<PythonSide>();
+        var envs = new Dictionary<string, Candidate>();
+        foreach (var precision in precisions)
         {
-            var blas = o.CompareBlas ? string.Create(CultureInfo.InvariantCulture, $"   imbfair-blas {x[2].ImagesPerSecond,6:F2} img/s") : "";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {r + 1,2}: imbfair {x[0].ImagesPerSecond,6:F2} img/s   pytorch {x[1].ImagesPerSecond,6:F2} img/s{blas}   ratio {x[0].ImagesPerSecond / x[1].ImagesPerSecond:F3}"));
-        });
-        python.Dispose();
-        ours.Dispose();
+            var bf16 = precision == "bf16";
+            ours.RunRound(bf16: bf16);
+            var env = envs[precision] = PickPyTorchEnvironment(o, precision);
+            var python = Start(o, env);
+            python.WaitReady();
+            pythons.Add(python);
+            var suffix = bf16 ? "-bf16" : "";
+            sides.Add(("imbfair" + suffix, () => ours.RunRound(bf16: bf16)));
+            sides.Add(("pytorch" + suffix, python.RunRound));
+        }
+
+        if (o.CompareBlas)
+        {
+            sides.Add(("imbfair-blas", () => ours.RunRound(onednn: false)));
+        }
 
         var inv = CultureInfo.InvariantCulture;
+        var rounds = Alternating.Rounds(o.Rounds, sides.Select(x => (Func<int, Round>)(_ => x.Run())).ToArray(), (r, x) =>
+            Console.WriteLine($"  round {r + 1,2}:" + string.Concat(sides.Select((side, i) => string.Create(inv, $"   {side.Name} {x[i].ImagesPerSecond,6:F2} img/s")))));
+        pythons.ForEach(p => p.Dispose());
+        ours.Dispose();
+
         var csv = new StringBuilder("run_utc,benchmark,side,round,threads,batch,batches,pytorch_env,seconds,cpu_seconds,images_per_second,peak_rss_mib\n");
         var when = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", inv);
-        string[] names = ["imbfair", "pytorch", "imbfair-blas"];
         for (var s = 0; s < rounds.Length; s++)
         {
-            Console.WriteLine(string.Create(inv, $"{names[s],-13} median {Stats.Median(rounds[s].Select(x => x.ImagesPerSecond)),6:F2} img/s, best {rounds[s].Max(x => x.ImagesPerSecond),6:F2}"));
+            var name = sides[s].Name;
+            Console.WriteLine(string.Create(inv, $"{name,-13} median {Stats.Median(rounds[s].Select(x => x.ImagesPerSecond)),6:F2} img/s, best {rounds[s].Max(x => x.ImagesPerSecond),6:F2}"));
+            var env = envs[name.EndsWith("-bf16", StringComparison.Ordinal) ? "bf16" : "fp32"].Name;
             for (var r = 0; r < rounds[s].Count; r++)
             {
                 var x = rounds[s][r];
-                csv.Append(inv, $"{when},vit-b32,{names[s]},{r + 1},{o.Threads},{o.Batch},{o.Batches},\"{best.Name}\",{x.Seconds:F6},{x.CpuSeconds:F6},{x.ImagesPerSecond:F3},\n");
+                csv.Append(inv, $"{when},vit-b32,{name},{r + 1},{o.Threads},{o.Batch},{o.Batches},\"{env}\",{x.Seconds:F6},{x.CpuSeconds:F6},{x.ImagesPerSecond:F3},\n");
             }
         }
 
         if (o.LoraBatch > 0)
         {
-            RunLora(o, best, csv, when);
+            foreach (var precision in precisions)
+            {
+                RunLora(o, envs[precision], precision == "bf16", csv, when);
+            }
         }
 
         o.WriteCsv(csv.ToString());
-        Console.WriteLine($"pytorch environment: {best.Name}; load average {Load.Average()}; wrote {o.Csv}");
-        if (o.CompareBlas)
+        Console.WriteLine($"pytorch environment: {string.Join("; ", envs.Select(e => e.Value.Name))}; load average {Load.Average()}; wrote {o.Csv}");
+        string Ratio(string a, string b)
         {
-            Console.WriteLine(string.Create(inv, $"ratio imbfair/imbfair-blas {Stats.Median(rounds[0].Zip(rounds[2], (a, b) => a.ImagesPerSecond / b.ImagesPerSecond)):F2}"));
+            int i = sides.FindIndex(x => x.Name == a), j = sides.FindIndex(x => x.Name == b);
+            return Stats.Median(rounds[i].Zip(rounds[j], (x, y) => x.ImagesPerSecond / y.ImagesPerSecond)).ToString("F2", inv);
         }
 
-        Console.WriteLine(string.Create(inv, $"ratio {Stats.Median(rounds[0].Zip(rounds[1], (a, t) => a.ImagesPerSecond / t.ImagesPerSecond)):F2}"));
+        if (o.CompareBlas)
+        {
+            Console.WriteLine($"ratio imbfair/imbfair-blas {Ratio("imbfair", "imbfair-blas")}");
+        }
+
+        if (o.Precision == "both")
+        {
+            // The same precision on both sides is the comparison; bf16 against PyTorch's best float32 says what the switch buys.
+            Console.WriteLine($"ratio bf16: imbfair-bf16/pytorch-bf16 {Ratio("imbfair-bf16", "pytorch-bf16")}; imbfair-bf16/pytorch (float32) {Ratio("imbfair-bf16", "pytorch")}; imbfair-bf16/imbfair {Ratio("imbfair-bf16", "imbfair")}");
+        }
+
+        Console.WriteLine(o.Precision == "bf16" ? $"ratio {Ratio("imbfair-bf16", "pytorch-bf16")}" : $"ratio {Ratio("imbfair", "pytorch")}");
         return 0;
     }
 
@@ -141,7 +164,7 @@ internal static partial class VitB32Benchmark
     /// them itself, and the best this CPU supports (SkylakeX with AVX-512, Haswell with AVX2); OpenBLAS on 1 or every
     /// thread; and the model converted to oneDNN (torch.utils.mkldnn).
     /// </summary>
-    private static List<Candidate> Candidates(Options o)
+    private static List<Candidate> Candidates(Options o, string precision)
     {
         var asSet = Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } ct ? $"OPENBLAS_CORETYPE={ct}" : "OpenBLAS's own detection";
         var cpuBest = Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported ? "SkylakeX" : Avx2.IsSupported && Fma.IsSupported ? "Haswell" : null;
@@ -166,22 +189,22 @@ internal static partial class VitB32Benchmark
             }
         }
 
-        if (o.Precision == "bf16")
+        if (precision == "bf16")
         {
             // Under autocast every candidate's GEMMs are oneDNN's bf16 ones; to_mkldnn's float32 weights would not take them.
-            return list.Select(c => c with { Name = c.Name + ", bf16 autocast", Extra = [.. c.Extra, .. o.PythonPrecision] }).ToList();
+            return list.Select(c => c with { Name = c.Name + ", bf16 autocast", Extra = [.. c.Extra, "--bf16"] }).ToList();
         }
 
         list.Add(new Candidate($"{asSet}, torch.utils.mkldnn.to_mkldnn(model)", 1, [], ["--mkldnn"]));
         return list;
     }
 
-    private static Candidate PickPyTorchEnvironment(Options o)
+    private static Candidate PickPyTorchEnvironment(Options o, string precision)
     {
-        Console.WriteLine("PyTorch environments (one warm-up round, then the better of two timed rounds each):");
+        Console.WriteLine($"PyTorch environments, {precision} (one warm-up round, then the better of two timed rounds each):");
         Candidate? best = null;
         var bestRate = 0.0;
-        foreach (var c in Candidates(o))
+        foreach (var c in Candidates(o, precision))
         {
             try
             {
@@ -221,7 +244,7 @@ internal static partial class VitB32Benchmark
             _batches = Enumerable.Range(0, o.Batches).Select(_ => torch.rand([o.Batch, 3, 224, 224])).ToArray();
         }
 
-        public Round RunRound(bool onednn = true)
+        public Round RunRound(bool onednn = true, bool bf16 = false)
         {
             torch.set_onednn_gemm(onednn);
             try
@@ -230,7 +253,7 @@ internal static partial class VitB32Benchmark
                 var cpu = self.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 using (torch.no_grad())
-                using (torch.autocast(_o.Precision == "bf16"))
+                using (torch.autocast(bf16))
                 {
                     foreach (var x in _batches)
                     {

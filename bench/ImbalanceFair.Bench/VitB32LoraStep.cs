@@ -32,16 +32,16 @@ internal static partial class VitB32Benchmark
     private sealed record LoraRound(double Seconds, double ImagesPerSecond, double CpuSeconds, long PeakRssKib);
 
     /// <summary>Times the LoRA step on both sides (imbfair alone where the PyTorch side fails), prints a line per side, appends CSV rows.</summary>
-    private static void RunLora(Options o, Candidate env, StringBuilder csv, string when)
+    private static void RunLora(Options o, Candidate env, bool bf16, StringBuilder csv, string when)
     {
         var inv = CultureInfo.InvariantCulture;
         GC.Collect();
         var reset = PeakRss.Reset();
-        Console.WriteLine($"LoRA step (train.mode: lora, rank 8 on q_proj/v_proj of both towers, AdamW over the adapters), batch {o.LoraBatch}, " +
+        Console.WriteLine($"LoRA step (train.mode: lora, rank 8 on q_proj/v_proj of both towers, AdamW over the adapters), {(bf16 ? "bf16" : "fp32")}, batch {o.LoraBatch}, " +
                           $"one warm-up step then {o.Rounds} timed step(s) per side; load average {Load.Average()}");
-        using var ours = new LoraSide(o.LoraBatch, o.Precision == "bf16");
+        using var ours = new LoraSide(o.LoraBatch, bf16);
         ours.Step();
-        PythonLoraSide? python = new(o, env);
+        PythonLoraSide? python = new(o, env, bf16);
         try
         {
             python.WaitReady();
@@ -57,7 +57,8 @@ internal static partial class VitB32Benchmark
         {
             Func<int, LoraRound>[] sides = python is null ? [_ => ours.Round()] : [_ => ours.Round(), _ => python.Round()];
             var rounds = Alternating.Rounds(o.Rounds, sides);
-            string[] names = ["imbfair-lora", "pytorch-lora"];
+            var suffix = bf16 ? "-bf16" : "";
+            string[] names = ["imbfair-lora" + suffix, "pytorch-lora" + suffix];
             for (var s = 0; s < rounds.Length; s++)
             {
                 var peak = rounds[s].Max(x => x.PeakRssKib) / 1024.0;
@@ -73,7 +74,7 @@ internal static partial class VitB32Benchmark
 
             Console.WriteLine(python is null
                 ? "LoRA step: imbfair only (no PyTorch reference ran)"
-                : string.Create(inv, $"LoRA step ratio imbfair/pytorch {Stats.Median(rounds[0].Zip(rounds[1], (a, t) => a.ImagesPerSecond / t.ImagesPerSecond)):F2}; load average {Load.Average()}"));
+                : string.Create(inv, $"LoRA step ratio imbfair/pytorch{suffix} {Stats.Median(rounds[0].Zip(rounds[1], (a, t) => a.ImagesPerSecond / t.ImagesPerSecond)):F2}; load average {Load.Average()}"));
         }
         finally
         {
@@ -181,8 +182,8 @@ internal static partial class VitB32Benchmark
         }
     }
 
-    private sealed class PythonLoraSide(Options o, Candidate c) : ReferenceProcess(o.Python, o.Reference,
-        ["--threads", $"{o.Threads}", "--blas-threads", $"{c.BlasThreads}", "--batch", $"{o.LoraBatch}", "--lora", .. o.PythonPrecision],
+    private sealed class PythonLoraSide(Options o, Candidate c, bool bf16) : ReferenceProcess(o.Python, o.Reference,
+        ["--threads", $"{o.Threads}", "--blas-threads", $"{c.BlasThreads}", "--batch", $"{o.LoraBatch}", "--lora", .. bf16 ? ["--bf16"] : Array.Empty<string>()],
         environment: c.Environment)
     {
         public LoraRound Round()
