@@ -28,27 +28,19 @@ public sealed class CpuBf16GemmTests : IDisposable
         torch.set_native_kernels(true);
     }
 
-    /// <summary>Shown as skipped, with the reason, where the CPU has no bf16 instructions.</summary>
+    /// <summary>Why the bf16 tests are skipped here, or null where the CPU has bf16 instructions.</summary>
+    private static string? Bf16Skip => torch.cpu_bf16_supported()
+        ? null
+        : "this CPU has no bf16 instructions (AVX512_BF16 or AMX-BF16), or libtorch no oneDNN";
+
     private sealed class Bf16FactAttribute : FactAttribute
     {
-        public Bf16FactAttribute()
-        {
-            if (!torch.cpu_bf16_supported())
-            {
-                Skip = "this CPU has no bf16 instructions (AVX512_BF16 or AMX-BF16), or libtorch no oneDNN";
-            }
-        }
+        public Bf16FactAttribute() => Skip = Bf16Skip;
     }
 
     private sealed class Bf16TheoryAttribute : TheoryAttribute
     {
-        public Bf16TheoryAttribute()
-        {
-            if (!torch.cpu_bf16_supported())
-            {
-                Skip = "this CPU has no bf16 instructions (AVX512_BF16 or AMX-BF16), or libtorch no oneDNN";
-            }
-        }
+        public Bf16TheoryAttribute() => Skip = Bf16Skip;
     }
 
     [Fact]
