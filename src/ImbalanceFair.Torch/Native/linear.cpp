@@ -95,7 +95,7 @@ class ParallelLinear : public torch::autograd::Function<ParallelLinear> {
     at::Tensor dx, dw, db;
     if (at::GradMode::is_enabled()) {
       // backward(create_graph: true): the split GEMMs below record no graph, so the gradient would be a constant
-      // to a second backward. The same products from ATen ops are differentiable.
+      // to a second backward. The same products from ATen ops are differentiable (in float32, bf16 or not).
       if (ctx->needs_input_grad(0)) dx = at::mm(g, w);
       if (ctx->needs_input_grad(1)) dw = at::mm(g.t(), x2);
       if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = g.sum(0);
