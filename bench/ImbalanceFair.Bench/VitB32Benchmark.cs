@@ -75,9 +75,16 @@ internal static partial class VitB32Benchmark
         });
         torch.set_num_threads(o.Threads);
         torch.set_blas_num_threads(1);
-        if (o.Precision != "fp32" && !torch.cpu_bf16_supported())
+        if (o.Precision != "fp32" && torch.cpu_bf16_missing() is { } missing)
         {
-            Console.Error.WriteLine("vit-b32: --precision bf16 or both needs a CPU with bf16 instructions (AVX512_BF16 or AMX-BF16) and libtorch's oneDNN");
+            Console.Error.WriteLine($"vit-b32: --precision bf16 or both needs a CPU with bf16 instructions (AVX512_BF16 or AMX-BF16) and libtorch's oneDNN, and {missing}");
+            return 2;
+        }
+
+        if (o.CompareBlas && o.Precision == "bf16")
+        {
+            // imbfair on the BLAS is a float32 side: it compares with imbfair's float32 side, which bf16 alone does not run.
+            Console.Error.WriteLine("vit-b32: --compare-blas needs the float32 sides: use --precision fp32 or both");
             return 2;
         }
 

@@ -35,7 +35,10 @@ public static partial class torch
     /// (AVX512_BF16 or AMX-BF16), libtorch carries oneDNN, the shim's kernels are on, and <c>IMBFAIR_CPU_BF16</c> was not
     /// 0 when the library loaded. Where false, autocast leaves CPU layers in float32.
     /// </summary>
-    public static bool cpu_bf16_supported() => Native.imbf_cpu_bf16_supported() != 0;
+    public static bool cpu_bf16_supported() => cpu_bf16_missing() is null;
+
+    /// <summary>Which requirement of <see cref="cpu_bf16_supported"/> this process misses, in words, or null where none.</summary>
+    public static string? cpu_bf16_missing() => Marshal.PtrToStringUTF8(Native.imbf_cpu_bf16_missing());
 
     /// <summary>The kernels OpenBLAS chose when it loaded (e.g. "Haswell", "SkylakeX"; OPENBLAS_CORETYPE decides when set), or null when the BLAS is not OpenBLAS.</summary>
     public static string? blas_core_name() => Marshal.PtrToStringUTF8(Native.imbf_blas_core_name());

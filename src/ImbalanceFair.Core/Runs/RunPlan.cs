@@ -26,12 +26,12 @@ public sealed record RunPlan(RunConfig Config, DatasetDescriptor Dataset, Device
         }
 
         var device = ResolveDevice(config.Device);
-        if (config.Train.Precision == "bf16" && !device.IsCuda && !torch.cpu_bf16_supported())
+        if (config.Train.Precision == "bf16" && !device.IsCuda && torch.cpu_bf16_missing() is { } bf16Missing)
         {
             // On the CPU, bf16 means bf16 GEMMs in hardware (docs/performance.md, precision): emulated, they would be
             // slower than float32 and less accurate, and silently training in float32 would misreport the run.
             throw new ConfigException(
-                $"train.precision: bf16 on the CPU needs bf16 instructions (AVX512_BF16 or AMX-BF16) and a libtorch with oneDNN, and {CpuBf16Missing()}; " +
+                $"train.precision: bf16 on the CPU needs bf16 instructions (AVX512_BF16 or AMX-BF16) and a libtorch with oneDNN, and {bf16Missing}; " +
                 "use train.precision: auto (fp32 on the CPU) or fp32, or a CUDA device");
         }
 
@@ -101,11 +101,4 @@ public sealed record RunPlan(RunConfig Config, DatasetDescriptor Dataset, Device
 
         return device;
     }
-
-    /// <summary>Which of the CPU bf16 requirements this process misses, in words for the config error.</summary>
-    private static string CpuBf16Missing() =>
-        Environment.GetEnvironmentVariable("IMBFAIR_CPU_BF16") == "0" ? "IMBFAIR_CPU_BF16=0 switches them off"
-        : !torch.native_kernels_enabled() ? "IMBFAIR_NATIVE_KERNELS=0 switches off the shim's kernels that run them"
-        : torch.gemm_backend() != "onednn" ? $"this libtorch ({torch.version}) routes no GEMM to oneDNN here"
-        : "this CPU has neither";
 }

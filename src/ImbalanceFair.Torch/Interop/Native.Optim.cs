@@ -13,5 +13,5 @@ internal static partial class Native
     [LibraryImport(Lib)] internal static partial void imbf_set_onednn_gemm(byte on);
     [LibraryImport(Lib)] internal static partial nint imbf_gemm_backend();
     [LibraryImport(Lib)] internal static partial nint imbf_blas_core_name();
-    [LibraryImport(Lib)] internal static partial byte imbf_cpu_bf16_supported();
+    [LibraryImport(Lib)] internal static partial nint imbf_cpu_bf16_missing();
 }

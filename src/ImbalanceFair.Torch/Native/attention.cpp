@@ -130,7 +130,7 @@ IMBF_ISA_CLONES void weighted(const double* w, int64_t ws, const double* rows, i
 // A block's rows (keys or values) transposed into t[e][j], each row of t zero-padded to ld.
 template <typename T>
 void transpose_block(const Strided<T>& X, int64_t b, int64_t h, int64_t L, int64_t E, int64_t ld, std::vector<T>& t) {
-  std::fill(t.begin(), t.end(), T(0));
+  for (int64_t e = 0; e < E; ++e) std::fill(t.begin() + e * ld + L, t.begin() + (e + 1) * ld, T(0));
   for (int64_t j = 0; j < L; ++j) {
     const T* __restrict xj = X.row(b, h, j);
     for (int64_t e = 0; e < E; ++e) t[e * ld + j] = xj[e];

@@ -182,10 +182,9 @@ IMBF_EXPORT int32_t imbf_cuda_max_memory_allocated(int32_t index, int64_t* out) 
   });
 }
 
-// bf16 autocast on CUDA. The device-generic autocast API arrived in 2.4; before it, the CUDA switch
-// was at::autocast::set_enabled with a separate dtype setter.
-// bf16 autocast: libtorch's on CUDA, and on the CPU the shim's bf16 GEMMs for float32 linear layers (gemm.h; libtorch
-// 1.13's CPU autocast would also turn convolutions and attention's matmuls to bf16 and keep their outputs bf16).
+// bf16 autocast: libtorch's on CUDA (the device-generic API arrived in 2.4; before it, at::autocast::set_enabled with
+// a separate dtype setter), and on the CPU the shim's bf16 GEMMs for float32 linear layers (gemm.h; libtorch 1.13's CPU
+// autocast would also turn convolutions and attention's matmuls to bf16 and keep their outputs bf16).
 // previous: bit 0 CUDA autocast, bit 1 the CPU's bf16 GEMMs, as they were before.
 IMBF_EXPORT int32_t imbf_autocast_enter(uint8_t* previous) {
   return guard([&] {

@@ -76,12 +76,13 @@ bool cpu_has_bf16() {
   return false;
 }
 
-std::atomic<bool>& bf16_switch() {
-  static std::atomic<bool> enabled{[] {
+// IMBFAIR_CPU_BF16=0 when the shim loads switches the bf16 GEMMs off (read once).
+bool bf16_switched_off() {
+  static const bool off = [] {
     const char* v = std::getenv("IMBFAIR_CPU_BF16");
-    return v == nullptr || std::strcmp(v, "0") != 0;
-  }()};
-  return enabled;
+    return v != nullptr && std::strcmp(v, "0") == 0;
+  }();
+  return off;
 }
 
 // Set by torch.autocast on the thread that runs a training step's forward (autocast is per thread in libtorch too).
@@ -118,10 +119,16 @@ bool operand(const at::Tensor& t, Operand& op) {
 
 bool onednn_gemm_enabled() { return dnnl_sgemm() != nullptr && onednn_switch().load(std::memory_order_relaxed); }
 
-bool bf16_gemm_supported() {
-  static const bool hardware = cpu_has_bf16() && dnnl_gemm_bf16() != nullptr;
-  return hardware && bf16_switch().load(std::memory_order_relaxed) && native_kernels_enabled();
+const char* bf16_gemm_missing() {
+  static const bool cpu = cpu_has_bf16();
+  if (bf16_switched_off()) return "IMBFAIR_CPU_BF16=0 switches them off";
+  if (!native_kernels_enabled()) return "the shim's kernels that run them are off (IMBFAIR_NATIVE_KERNELS=0 or torch.set_native_kernels(false))";
+  if (dnnl_gemm_bf16() == nullptr) return "this libtorch carries no oneDNN bf16 GEMM (dnnl_gemm_bf16bf16f32)";
+  if (!cpu) return "this CPU has neither";
+  return nullptr;
 }
+
+bool bf16_gemm_supported() { return bf16_gemm_missing() == nullptr; }
 
 bool bf16_gemm_active_here() { return bf16_gemm_active && bf16_gemm_supported(); }
 
@@ -175,8 +182,8 @@ bool onednn_gemm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b, cons
 
 IMBF_EXPORT void imbf_set_onednn_gemm(uint8_t on) { imbf::onednn_switch().store(on != 0); }
 
-// Whether this CPU and libtorch run bf16 GEMMs in hardware through oneDNN (and IMBFAIR_CPU_BF16 is not 0).
-IMBF_EXPORT uint8_t imbf_cpu_bf16_supported() { return imbf::bf16_gemm_supported() ? 1 : 0; }
+// Why bf16 GEMMs do not run here (which requirement is missing), or null where they do.
+IMBF_EXPORT const char* imbf_cpu_bf16_missing() { return imbf::bf16_gemm_missing(); }
 
 // Which GEMM float32 linear layers use: "onednn", or "blas" (libtorch's BLAS) when oneDNN is off or missing.
 IMBF_EXPORT const char* imbf_gemm_backend() { return imbf::onednn_gemm_enabled() ? "onednn" : "blas"; }

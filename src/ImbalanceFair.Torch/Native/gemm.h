@@ -13,7 +13,8 @@ bool onednn_gemm_enabled();
 bool onednn_gemm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b, const c10::optional<at::Tensor>& bias);
 
 // bf16 GEMMs in hardware through oneDNN: the CPU has AVX512_BF16 or AMX-BF16, libtorch carries oneDNN, the shim's
-// kernels are on and IMBFAIR_CPU_BF16 is not 0.
+// kernels are on and IMBFAIR_CPU_BF16 is not 0. bf16_gemm_missing: which of these is not so, in words, or null.
+const char* bf16_gemm_missing();
 bool bf16_gemm_supported();
 
 // Whether float32 linear layers called on this thread compute their GEMMs in bf16 (torch.autocast on the CPU).
